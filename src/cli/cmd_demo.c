@@ -1,0 +1,117 @@
+/* cmd_demo.c — `weijian demo`: load the demo city (every module's demo data in one
+ * transaction) and one demo account per role, then print the logins. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../modules/areas.h"
+#include "../modules/facilities.h"
+#include "cli.h"
+#include "module.h"
+#include "users.h"
+
+#define DEMO_PASSWORD "weijian-demo"
+
+typedef struct demo_user {
+    const char *username, *name;
+    wj_role role;
+    const char *area;     /* area code scope, or */
+    const char *facility; /* facility name scope, or */
+    bool self;            /* resident: their own person */
+} demo_user;
+
+static const demo_user users[] = {
+    {"admin", "王建国", WJ_ROLE_COMMISSION_ADMIN, "370100000000", NULL, false},
+    {"staff", "李秀英", WJ_ROLE_COMMISSION_STAFF, "370100000000", NULL, false},
+    {"auditor", "张伟", WJ_ROLE_AUDITOR, "370100000000", NULL, false},
+    {"hotline", "刘芳", WJ_ROLE_HOTLINE_OPERATOR, "370100000000", NULL, false},
+    {"dispatcher", "陈磊", WJ_ROLE_DISPATCHER, "370100000000", NULL, false},
+    {"grid", "杨静", WJ_ROLE_GRID_WORKER, "370102001000", NULL, false},
+    {"hospital_admin", "赵敏", WJ_ROLE_FACILITY_ADMIN, NULL, FACILITIES_DEMO_HOSPITAL, false},
+    {"hospital_staff", "黄丽", WJ_ROLE_FACILITY_STAFF, NULL, FACILITIES_DEMO_HOSPITAL, false},
+    {"doctor", "周明", WJ_ROLE_CLINICIAN, NULL, FACILITIES_DEMO_HOSPITAL, false},
+    {"resident", "吴小红", WJ_ROLE_RESIDENT, NULL, NULL, true},
+    {NULL, NULL, 0, NULL, NULL, false},
+};
+
+static void print_logins(void)
+{
+    printf("\n演示数据 / demo data loaded. Log in with any of these (password: %s):\n\n", DEMO_PASSWORD);
+    for (const demo_user *u = users; u->username; u++)
+        printf("  %-15s %-6s %s\n", u->username, u->name, wj_role_name(u->role));
+    printf("\n");
+}
+
+static bool load_users(wj_conn *c)
+{
+    for (const demo_user *u = users; u->username; u++) {
+        areas_ref a = {0};
+        int64_t fid = 0;
+        if (u->area && !areas_find_by_code(c, u->area, &a))
+            return false;
+        if (u->facility && !(fid = facilities_id_by_name(c, u->facility)))
+            return false;
+        bool taken;
+        int64_t uid = wj_user_create(c, u->username, u->name, DEMO_PASSWORD, &taken);
+        /* A resident's scope is their own person; until the person index exists the demo
+         * resident's person id is their user id. */
+        if (!uid || !wj_grant_add(c, uid, u->role, fid, a.id, u->self ? uid : 0))
+            return false;
+    }
+    return true;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *help = "usage: weijian demo [--db PATH|URL]\n\n"
+                       "Creates the schema if needed and loads the demo city (演示数据): areas, facilities\n"
+                       "and one account per role, then prints the logins. Running it again on a database\n"
+                       "that already has the demo only prints the logins.\n";
+    const char *dbflag = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == 'd')
+            dbflag = optarg;
+        else if (ch == 'h') {
+            fputs(help, stdout);
+            return 0;
+        } else {
+            fputs(help, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fputs(help, stderr);
+        return 2;
+    }
+    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 1, false);
+    if (!db)
+        return 1;
+    wj_conn *c = db_acquire(db);
+    int rc = 1;
+    if (db_begin(c, true) != DB_OK)
+        goto out;
+    if (wj_user_id(c, "admin")) {
+        db_rollback(c);
+        print_logins();
+        rc = 0;
+        goto out;
+    }
+    for (const wj_module *const *m = wj_modules; *m; m++)
+        if ((*m)->demo && !(*m)->demo(c)) {
+            fprintf(stderr, "weijian demo: loading %s failed: %s\n", (*m)->name, db_errmsg(c));
+            goto out;
+        }
+    if (!load_users(c) || db_commit(c) != DB_OK) {
+        fprintf(stderr, "weijian demo: creating the demo accounts failed: %s\n", db_errmsg(c));
+        goto out;
+    }
+    print_logins();
+    rc = 0;
+out:
+    db_release(c);
+    db_close(db);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* main.c — `weijian COMMAND [OPTIONS]`: dispatch to the subcommand table. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "migrate.h"
+
+static const wj_command commands[] = {
+    {"serve", cmd_serve, "serve the API and console over HTTP"},
+    {"init", cmd_init, "create the database and its schema"},
+    {"migrate", cmd_migrate, "bring the database schema up to this version"},
+    {"demo", cmd_demo, "load the demo city and print the demo logins"},
+    {"user", cmd_user, "manage accounts (user add)"},
+    {"backup", cmd_backup, "copy the database to a file while it is in use"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: weijian COMMAND [OPTIONS]\n\n"
+          "Weijian — a regional health-service platform (卫健服务平台).\n\ncommands:\n",
+          out);
+    for (const wj_command *c = commands; c->name; c++)
+        fprintf(out, "  %-9s %s\n", c->name, c->summary);
+    fputs("\nEvery command takes --help. Commands that touch data take --db PATH|postgresql://…\n"
+          "(default $WEIJIAN_DB, else var/weijian.db).\n",
+          out);
+}
+
+const char *cli_db_url(const char *flag)
+{
+    if (flag && *flag)
+        return flag;
+    const char *env = getenv("WEIJIAN_DB");
+    return env && *env ? env : "var/weijian.db";
+}
+
+wj_db *cli_db_open(const char *url, int pool)
+{
+    if (strcmp(url, "var/weijian.db") == 0)
+        mkdir("var", 0750);
+    return db_open(url, pool);
+}
+
+wj_db *cli_db_open_migrated(const char *url, int pool, bool verbose)
+{
+    wj_db *db = cli_db_open(url, pool);
+    if (db && !wj_migrate(db, verbose)) {
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fputs("weijian: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("weijian schema %d\n", wj_migration_count ? wj_migrations[wj_migration_count - 1].version : 0);
+        return 0;
+    }
+    for (const wj_command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "weijian: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,129 @@
+/* audit.c — see audit.h. */
+#include "audit.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ids.h"
+#include "util.h"
+
+#define QUEUE_CAP 16384
+#define BATCH_MAX 256
+#define FLUSH_EVERY_MS 200
+
+static wj_audit_event queue[QUEUE_CAP];
+static int qhead, qlen;
+static pthread_mutex_t qmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t qcv = PTHREAD_COND_INITIALIZER;
+static pthread_t writer;
+static bool running, stopping;
+static wj_db *audit_db;
+static long dropped;
+
+bool wj_audit_insert(wj_conn *c, const wj_audit_event *e)
+{
+    return db_exec(c,
+                   "INSERT INTO audit_log (id, at, user_id, username, method, route, resource_type, resource_id, "
+                   "client_ip, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   DBP(DB_I(wj_id_new()), DB_I(e->at), e->user_id ? DB_I(e->user_id) : DB_NULL,
+                       DB_S(e->username[0] ? e->username : NULL), DB_S(e->method), DB_S(e->route),
+                       DB_S(e->resource_type[0] ? e->resource_type : NULL),
+                       e->resource_id ? DB_I(e->resource_id) : DB_NULL, DB_S(e->client_ip), DB_I(e->status)),
+                   NULL) == DB_OK;
+}
+
+static void write_batch(const wj_audit_event *batch, int n)
+{
+    wj_conn *c = db_acquire(audit_db);
+    bool ok = db_begin(c, true) == DB_OK;
+    for (int i = 0; ok && i < n; i++)
+        ok = wj_audit_insert(c, &batch[i]);
+    if (ok)
+        ok = db_commit(c) == DB_OK;
+    if (!ok) {
+        db_rollback(c);
+        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit batch of %d events not written\"}\n", n);
+    }
+    db_release(c);
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    static wj_audit_event batch[BATCH_MAX];
+    pthread_mutex_lock(&qmu);
+    for (;;) {
+        while (qlen == 0 && !stopping)
+            pthread_cond_wait(&qcv, &qmu);
+        if (qlen == 0 && stopping)
+            break;
+        /* Give a burst a moment to gather so it shares one commit. */
+        if (qlen < BATCH_MAX && !stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += FLUSH_EVERY_MS * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&qcv, &qmu, &ts);
+        }
+        int n = 0;
+        while (qlen > 0 && n < BATCH_MAX) {
+            batch[n++] = queue[qhead];
+            qhead = (qhead + 1) % QUEUE_CAP;
+            qlen--;
+        }
+        pthread_mutex_unlock(&qmu);
+        write_batch(batch, n);
+        pthread_mutex_lock(&qmu);
+    }
+    pthread_mutex_unlock(&qmu);
+    return NULL;
+}
+
+void wj_audit_start(wj_db *db)
+{
+    audit_db = db;
+    stopping = false;
+    running = pthread_create(&writer, NULL, writer_main, NULL) == 0;
+}
+
+void wj_audit_stop(void)
+{
+    if (!running)
+        return;
+    pthread_mutex_lock(&qmu);
+    stopping = true;
+    pthread_cond_signal(&qcv);
+    pthread_mutex_unlock(&qmu);
+    pthread_join(writer, NULL);
+    running = false;
+}
+
+void wj_audit_enqueue(const wj_audit_event *e)
+{
+    pthread_mutex_lock(&qmu);
+    if (qlen == QUEUE_CAP) {
+        /* The writer fell far behind (database down): keep serving, count what was lost. */
+        dropped++;
+        if (dropped == 1 || dropped % 1000 == 0)
+            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit queue full\",\"dropped\":%ld}\n", dropped);
+    } else {
+        queue[(qhead + qlen) % QUEUE_CAP] = *e;
+        qlen++;
+        if (qlen >= BATCH_MAX)
+            pthread_cond_signal(&qcv);
+        else if (qlen == 1)
+            pthread_cond_signal(&qcv);
+    }
+    pthread_mutex_unlock(&qmu);
+}
+
+int wj_audit_pending(void)
+{
+    pthread_mutex_lock(&qmu);
+    int n = qlen;
+    pthread_mutex_unlock(&qmu);
+    return n;
+}

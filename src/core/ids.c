@@ -1,0 +1,34 @@
+/* ids.c — see ids.h. */
+#include "ids.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "util.h"
+
+#define WJ_ID_EPOCH_MS 1704067200000LL /* 2024-01-01T00:00:00Z */
+
+int64_t wj_id_new(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - WJ_ID_EPOCH_MS;
+    uint32_t rnd = randombytes_uniform(1u << 22);
+    int64_t id = ((ms & ((1LL << 40) - 1)) << 22) | rnd;
+    return id ? id : 1;
+}
+
+void wj_id_format(int64_t id, char out[24])
+{
+    snprintf(out, 24, "%lld", (long long)id);
+}
+
+bool wj_id_parse(const char *s, int64_t *id)
+{
+    int64_t v;
+    if (!s || *s == '-' || *s == '0' || !wj_parse_i64(s, &v) || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}

@@ -1,0 +1,20 @@
+/* ids.h — opaque 64-bit identifiers.
+ *
+ * An id is positive and fits in a signed 64-bit column on both backends. The top bits are
+ * milliseconds since 2024-01-01 so ids sort roughly by creation (good B-tree locality and a
+ * natural default order for keyset paging); the low 22 bits are random so that the CLI and
+ * the server can both create rows without coordinating. Clients treat ids as opaque strings:
+ * JSON carries them as decimal strings because JavaScript numbers lose precision past 2^53. */
+#ifndef WJ_IDS_H
+#define WJ_IDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+int64_t wj_id_new(void);
+/* Formats an id as decimal (at most 20 chars + NUL). */
+void wj_id_format(int64_t id, char out[24]);
+/* Parses a decimal id; false unless it is a positive int64 with no junk. */
+bool wj_id_parse(const char *s, int64_t *id);
+
+#endif

@@ -1,0 +1,207 @@
+/* request.c — the helpers handlers use: replies, errors, the request's connection and
+ * write transaction, path and query parameters, permission and scope checks. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "dispatch.h"
+#include "ids.h"
+#include "idem.h"
+#include "module.h"
+#include "util.h"
+
+static const char *const role_names[WJ_ROLE_COUNT] = {
+    "resident",          "clinician",  "facility_staff",   "facility_admin",   "hotline_operator",
+    "grid_worker",       "dispatcher", "commission_staff", "commission_admin", "auditor",
+};
+
+const char *wj_role_name(wj_role r)
+{
+    return (unsigned)r < WJ_ROLE_COUNT ? role_names[r] : "?";
+}
+
+int wj_role_parse(const char *name)
+{
+    for (int i = 0; name && i < WJ_ROLE_COUNT; i++)
+        if (strcmp(role_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+void wj_reply(wj_req *r, int status, json_t *body)
+{
+    json_decref(r->out);
+    r->out = body;
+    r->status = status;
+}
+
+void wj_fail_err(wj_req *r, wj_error *e)
+{
+    wj_error_clear(&r->err);
+    r->err = *e;
+    e->details = NULL;
+    json_decref(r->out);
+    r->out = NULL;
+    r->status = r->err.status;
+}
+
+static void vfail(wj_req *r, int status, const char *code, const char *field, json_t *details, const char *fmt,
+                  va_list ap)
+{
+    wj_error e = {0};
+    char msg[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    wj_error_set(&e, status, code, field, "%s", msg);
+    e.details = details;
+    wj_fail_err(r, &e);
+}
+
+void wj_fail(wj_req *r, int status, const char *code, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(r, status, code, field, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void wj_fail_details(wj_req *r, int status, const char *code, const char *field, json_t *details, const char *fmt,
+                     ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(r, status, code, field, details, fmt, ap);
+    va_end(ap);
+}
+
+void wj_fail_internal(wj_req *r, const char *what)
+{
+    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"internal\",\"route\":\"%s\",\"what\":\"%s\",\"db\":\"%.200s\"}\n",
+            r->route ? r->route->path : "", what, r->conn ? db_errmsg(r->conn) : "");
+    wj_fail(r, 500, "internal", NULL, "internal error");
+}
+
+bool wj_failed(const wj_req *r)
+{
+    return r->err.status != 0;
+}
+
+void wj_set_header(wj_req *r, const char *name, const char *value)
+{
+    if (r->nresp_headers == (int)WJ_ARRAY_LEN(r->resp_headers))
+        return;
+    r->resp_header_values[r->nresp_headers] = wj_xstrdup(value);
+    r->resp_headers[r->nresp_headers].name = name;
+    r->resp_headers[r->nresp_headers].value = r->resp_header_values[r->nresp_headers];
+    r->nresp_headers++;
+}
+
+void wj_set_etag(wj_req *r, int64_t version)
+{
+    snprintf(r->etag, sizeof r->etag, "\"%lld\"", (long long)version);
+}
+
+wj_conn *wj_db_conn(wj_req *r)
+{
+    if (!r->conn)
+        r->conn = db_acquire(r->db);
+    return r->conn;
+}
+
+bool wj_write_begin(wj_req *r)
+{
+    if (db_begin(wj_db_conn(r), true) != DB_OK) {
+        wj_fail_internal(r, "begin");
+        return false;
+    }
+    return true;
+}
+
+bool wj_write_commit(wj_req *r)
+{
+    wj_audit_event ev;
+    wj_dispatch_audit_event(r, &ev);
+    ev.status = r->status;
+    if (!wj_audit_insert(r->conn, &ev)) {
+        db_rollback(r->conn);
+        wj_fail_internal(r, "audit insert");
+        return false;
+    }
+    if (r->idem_key && !wj_idem_store(r)) {
+        /* Another request with the same key committed first: ours is the duplicate. */
+        db_rollback(r->conn);
+        wj_idem_replay_after_race(r);
+        return false;
+    }
+    if (db_commit(r->conn) != DB_OK) {
+        wj_fail_internal(r, "commit");
+        return false;
+    }
+    r->committed = true;
+    return true;
+}
+
+const char *wj_path_param(const wj_req *r, int i)
+{
+    return i < r->npath_params ? r->path_params[i] : NULL;
+}
+
+bool wj_path_id(wj_req *r, int i, const char *what, int64_t *id)
+{
+    if (!wj_id_parse(wj_path_param(r, i), id)) {
+        wj_fail(r, 404, "not_found", NULL, "%s not found", what);
+        return false;
+    }
+    return true;
+}
+
+const char *wj_qparam(const wj_req *r, const char *name)
+{
+    return wj_query_get(&r->query, name);
+}
+
+unsigned wj_perm_roles(const char *perm)
+{
+    for (const wj_module *const *m = wj_modules; *m; m++)
+        for (const wj_permission *p = (*m)->perms; p && p->name; p++)
+            if (strcmp(p->name, perm) == 0)
+                return p->roles;
+    return 0;
+}
+
+bool wj_has_perm(const wj_principal *p, const char *perm)
+{
+    unsigned roles = wj_perm_roles(perm);
+    for (int i = 0; p && i < p->ngrants; i++)
+        if (roles & (1u << p->grants[i].role))
+            return true;
+    return false;
+}
+
+static bool grant_covers(const wj_grant *g, const wj_target *t)
+{
+    if (g->facility_id && g->facility_id == t->facility_id)
+        return true;
+    if (g->area_path[0] && t->area_path[0] && strncmp(t->area_path, g->area_path, strlen(g->area_path)) == 0)
+        return true;
+    if (g->person_id && g->person_id == t->person_id)
+        return true;
+    return false;
+}
+
+bool wj_covers(const wj_req *r, const char *perm, const wj_target *t)
+{
+    unsigned roles = wj_perm_roles(perm);
+    for (int i = 0; r->who && i < r->who->ngrants; i++)
+        if ((roles & (1u << r->who->grants[i].role)) && grant_covers(&r->who->grants[i], t))
+            return true;
+    return false;
+}
+
+void wj_audit_subject(wj_req *r, const char *type, int64_t id)
+{
+    r->audit_type = type;
+    r->audit_id = id;
+}

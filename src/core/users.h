@@ -1,0 +1,19 @@
+/* users.h — creating accounts and their grants (used by the CLI, the demo and the API). */
+#ifndef WJ_USERS_H
+#define WJ_USERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "module.h"
+
+/* Creates a user in the current write transaction. Returns the id; 0 when the username is
+ * taken (*taken set) or on a database error. */
+int64_t wj_user_create(wj_conn *c, const char *username, const char *display_name, const char *password,
+                       bool *taken);
+/* Adds a grant. Exactly one of facility_id, area_id, person_id must be non-zero. */
+bool wj_grant_add(wj_conn *c, int64_t user_id, wj_role role, int64_t facility_id, int64_t area_id, int64_t person_id);
+int64_t wj_user_id(wj_conn *c, const char *username);
+
+#endif
