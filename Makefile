@@ -63,7 +63,7 @@ $(eval $(call variant,asan))
 
 # The generated file lives in build/gen; its objects go under build/<variant>/build/gen.
 weijian: build/release/weijian
-	cp $< $@
+	rm -f $@ && cp $< $@  # rm first: a running ./weijian must not block the copy
 
 run: deps
 	@$(MAKE) --no-print-directory weijian

@@ -145,10 +145,11 @@ static void run_pipeline(wj_req *r, wj_principal *who)
         wj_fail_err(r, &e);
         return;
     }
-    if (rt->sorts) {
+    /* A list without declared sort keys has one fixed order: any sort is an error. */
+    if (rt->flags & WJ_LIST) {
         const char *sort = wj_qparam(r, "sort");
         bool ok = !sort;
-        for (const char *const *s = rt->sorts; sort && *s && !ok; s++)
+        for (const char *const *s = rt->sorts; sort && s && *s && !ok; s++)
             ok = strcmp(*s, sort) == 0;
         if (!ok) {
             wj_fail(r, 400, "invalid_parameter", "sort", "unsupported sort key");

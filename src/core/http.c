@@ -80,7 +80,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, conn_ctx *cx)
         ctype = r->out_type ? r->out_type : "text/plain; charset=utf-8";
     } else {
         json_t *body = r->err.status ? wj_error_json(&r->err) : json_incref(r->out);
-        char *text = body ? json_dumps(body, JSON_COMPACT) : wj_xstrdup("null");
+        char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : wj_xstrdup("null");
         json_decref(body);
         resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     }
@@ -236,7 +236,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     signal(SIGPIPE, SIG_IGN);
 
     wj_audit_start(db);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(

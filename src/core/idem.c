@@ -61,7 +61,7 @@ bool wj_idem_begin(wj_req *r)
 
 bool wj_idem_store(wj_req *r)
 {
-    char *resp = r->out ? json_dumps(r->out, JSON_COMPACT) : NULL;
+    char *resp = r->out ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     int64_t now = wj_now_ms();
     db_exec(r->conn, "DELETE FROM idempotency_keys WHERE user_id = ? AND created_at <= ?",
             DBP(DB_I(r->who->user_id), DB_I(now - WJ_IDEM_TTL_MS)), NULL);

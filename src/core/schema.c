@@ -95,6 +95,20 @@ static const char *format_hint(wj_format f)
     return "well formed";
 }
 
+/* True for "" and strings of ASCII or ideographic (U+3000) spaces only. */
+static bool blank(const char *s)
+{
+    while (*s) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        else if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80)
+            s += 3;
+        else
+            return false;
+    }
+    return true;
+}
+
 static bool bounded(const wj_field *f)
 {
     return f->min != 0 || f->max != 0;
@@ -119,9 +133,9 @@ static bool check_value(const wj_field *f, wj_type t, const json_t *v, const cha
             wj_error_set(err, st_value, c_value, path, "must be valid UTF-8 without NUL characters");
             return false;
         }
-        if ((f->flags & WJ_REQUIRED) && len == 0 && !query && f->min < 1) {
+        if (!query && (f->flags & WJ_REQUIRED) && blank(s)) {
             /* A required string must carry something; whitespace-only names are as empty. */
-            wj_error_set(err, st_value, c_value, path, "must not be empty");
+            wj_error_set(err, st_value, c_value, path, "must not be blank");
             return false;
         }
         if (bounded(f) && (len < f->min || len > f->max)) {

@@ -126,6 +126,13 @@ bool wj_parse_double(const char *s, double *out)
 {
     if (!s || !*s)
         return false;
+    /* strtod alone also takes leading blanks, hexadecimal ("0x1p3"), "infinity" and "nan":
+     * only sign, digits, point and exponent belong to a decimal number. */
+    if (!((*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
+            return false;
     char *end;
     errno = 0;
     double v = strtod(s, &end);

@@ -1,20 +1,73 @@
-/* facilities.h — the facilities module's functions for other modules and the CLI. */
+/* facilities.h — the facilities module's functions for other modules, the CLI and imports
+ * (they never read its tables). docs/facilities.md describes the rules and the API.
+ *
+ * A facility is written as one JSON document shaped like the body of
+ * POST /api/v1/facilities (facilities_create_schema); create, update and import all go
+ * through the same validation: the schema, then the area reference, then the business rules
+ * (lat/lon in pairs, grade only with a rated level, no duplicate capabilities, campus or
+ * department names, one active facility of a name per area). */
 #ifndef WJ_FACILITIES_H
 #define WJ_FACILITIES_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/module.h"
 
-/* Name of the demo hospital that the demo's facility accounts are scoped to. */
+/* The demo city's hospital: the demo's facility accounts are scoped to it. */
 #define FACILITIES_DEMO_HOSPITAL "济南市第一人民医院"
 
+/* Codes and their labels (docs/facilities.md lists them). */
+extern const wj_enum facilities_levels[];       /* tertiary 三级 … unrated 未定级 */
+extern const wj_enum facilities_grades[];       /* a 甲等, b 乙等, c 丙等 */
+extern const wj_enum facilities_types[];        /* general_hospital 综合医院, … */
+extern const wj_enum facilities_capabilities[]; /* chest_pain 胸痛中心, … */
+
+/* A facility document as written: the body of POST, one row of an import. The PATCH body
+ * has the same fields (validated partially). */
+extern const wj_schema facilities_create_schema;
+extern const wj_schema facilities_update_schema;
+
+typedef struct facilities_ref {
+    int64_t id;
+    int64_t area_id;
+    char area_path[WJ_PATH_MAX];
+    int64_t version;
+    bool active;
+} facilities_ref;
+
+/* Finds a facility (active or not). False when there is none or on a database error. */
+bool facilities_find(wj_conn *c, int64_t id, facilities_ref *out);
 /* True when a facility with this id exists (active or not). */
 bool facilities_exists(wj_conn *c, int64_t id);
-/* Id of the facility with exactly this name, 0 when none. */
+/* Id of the facility with exactly this name, 0 when none (the active one first, then the
+ * oldest, when several areas have one). */
 int64_t facilities_id_by_name(wj_conn *c, const char *name);
 /* Loads the demo city's facilities (演示数据); areas must be loaded first. */
 bool facilities_demo(wj_conn *c);
+
+/* The full JSON document of a facility (what GET /api/v1/facilities/{id} answers and
+ * what each history row stores); NULL when there is none. The caller owns it. */
+json_t *facilities_document(wj_conn *c, int64_t id);
+
+/* Validates `doc` (schema, area, rules) and inserts the facility with its campuses,
+ * departments, capabilities and first history row, in the caller's write transaction.
+ * Returns the new id; 0 with `err` filled otherwise: 4xx for a fault of the document,
+ * 500 "internal" on a database error (db_errmsg(c) says which). */
+int64_t facilities_create_from_json(wj_conn *c, const json_t *doc, int64_t by_user, wj_error *err);
+
+/* Applies a partial update (a PATCH body) to facility `id` if it is still at `version`:
+ * given fields replace the stored ones, a given `campuses` or `capabilities` array replaces
+ * the whole list, null clears an optional field; the merged document is validated like a new
+ * one. Writes a new version and its history row unless nothing changes. Scope (whether the
+ * caller may move it to another area) is the caller's to check. Requires an open write
+ * transaction. False with `err` filled: 404, 409, 412 stale_version, 422, or 500 as above. */
+bool facilities_update_from_json(wj_conn *c, int64_t id, int64_t version, const json_t *patch, int64_t by_user,
+                                 wj_error *err);
+
+/* Deactivates a facility (active = 0, a new version, a history row); the row and its
+ * history stay. 409 conflict when it is already inactive. Requires a write transaction. */
+bool facilities_deactivate(wj_conn *c, int64_t id, int64_t by_user, wj_error *err);
 
 #endif

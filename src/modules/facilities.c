@@ -1,0 +1,532 @@
+/* facilities.c — module "facilities": the directory of hospitals, centres, stations and
+ * clinics with their level and grade, type, area, location, beds, campuses and departments,
+ * and capabilities (the designated centres and thrombolysis). Directory data is public to
+ * every role; a facility's administrator edits it, the commission over its area creates,
+ * edits and deactivates. Every version is kept in facility_history.
+ *
+ * This file holds the routes and handlers; storage and rules are in facilities_store.c,
+ * the rules and examples in docs/facilities.md. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/ids.h"
+#include "../core/list.h"
+#include "../core/util.h"
+#include "areas.h"
+#include "facilities_store.h"
+#include "modules.h"
+
+#define EARTH_RADIUS_KM 6371.0088
+#define RADIUS_DEFAULT_KM 10.0
+#define DEG (M_PI / 180.0)
+
+/* ---- the list ---- */
+
+/* A list query under construction: SQL text from constant fragments, bound values, and the
+ * buffers the bound patterns live in. */
+typedef struct list_sql {
+    wj_buf sql;
+    db_val p[16];
+    int n;
+    char area_like[2 * WJ_PATH_MAX + 2];
+    char name_like[1024];
+} list_sql;
+
+/* Writes `s` as a LIKE pattern with %, _ and \ escaped (for ESCAPE '\'), then `suffix`. */
+static void like_pattern(char *out, size_t n, const char *prefix, const char *s, const char *suffix)
+{
+    size_t k = (size_t)snprintf(out, n, "%s", prefix);
+    for (; *s && k + 2 < n; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            out[k++] = '\\';
+        out[k++] = *s;
+    }
+    snprintf(out + k, n - k, "%s", suffix);
+}
+
+static void add(list_sql *q, const char *fragment, db_val v)
+{
+    wj_buf_puts(&q->sql, fragment);
+    q->p[q->n++] = v;
+}
+
+/* Appends FROM and WHERE for the filters of the query. False after answering 400 when
+ * `area` names no area. */
+static bool add_filters(wj_req *r, list_sql *q)
+{
+    const char *area = wj_qparam(r, "area"), *level = wj_qparam(r, "level"), *type = wj_qparam(r, "type");
+    const char *cap = wj_qparam(r, "capability"), *name = wj_qparam(r, "q"), *active = wj_qparam(r, "active");
+    wj_buf_puts(&q->sql, " FROM facilities f WHERE 1 = 1");
+    if (area) {
+        areas_ref a;
+        if (!areas_find_by_code(wj_db_conn(r), area, &a)) {
+            wj_fail(r, 400, "invalid_parameter", "area", "no area has code %s", area);
+            return false;
+        }
+        like_pattern(q->area_like, sizeof q->area_like, "", a.path, "%");
+        add(q, " AND f.area_path LIKE ? ESCAPE '\\'", DB_S(q->area_like));
+    }
+    if (level)
+        add(q, " AND f.level = ?", DB_S(level));
+    if (type)
+        add(q, " AND f.type = ?", DB_S(type));
+    if (cap)
+        add(q, " AND EXISTS (SELECT 1 FROM facility_capabilities k WHERE k.facility_id = f.id AND k.capability = ?)",
+            DB_S(cap));
+    if (name) {
+        like_pattern(q->name_like, sizeof q->name_like, "%", name, "%");
+        add(q, " AND LOWER(f.name) LIKE LOWER(?) ESCAPE '\\'", DB_S(q->name_like));
+    }
+    if (!active || strcmp(active, "all") != 0)
+        add(q, " AND f.active = ?", DB_I(!active || strcmp(active, "true") == 0));
+    return true;
+}
+
+/* Keyset paging per sort key: the condition "after the cursor row" and the order. */
+static const struct list_order {
+    const char *sort;
+    bool desc;
+    const char *after, *by;
+} orders[] = {
+    {"name", false, " AND (f.name > ? OR (f.name = ? AND f.id > ?))", " ORDER BY f.name, f.id"},
+    {"name", true, " AND (f.name < ? OR (f.name = ? AND f.id < ?))", " ORDER BY f.name DESC, f.id DESC"},
+    {"created", false, " AND (f.created_at > ? OR (f.created_at = ? AND f.id > ?))", " ORDER BY f.created_at, f.id"},
+    {"created", true, " AND (f.created_at < ? OR (f.created_at = ? AND f.id < ?))",
+     " ORDER BY f.created_at DESC, f.id DESC"},
+};
+
+static void list_sorted(wj_req *r, const wj_page *pg, list_sql *q)
+{
+    const struct list_order *o = &orders[0];
+    for (size_t i = 0; i < WJ_ARRAY_LEN(orders); i++)
+        if (pg->sort && strcmp(orders[i].sort, pg->sort) == 0 && orders[i].desc == pg->desc)
+            o = &orders[i];
+    bool by_name = strcmp(o->sort, "name") == 0;
+    int64_t created = 0;
+    if (pg->after) {
+        if (!by_name && !wj_parse_i64(pg->key, &created)) {
+            wj_fail(r, 400, "invalid_parameter", "cursor", "this cursor belongs to another sort order");
+            return;
+        }
+        db_val key = by_name ? DB_S(pg->key) : DB_I(created);
+        wj_buf_puts(&q->sql, o->after);
+        q->p[q->n++] = key;
+        q->p[q->n++] = key;
+        q->p[q->n++] = DB_I(pg->id);
+    }
+    wj_buf_puts(&q->sql, o->by);
+    add(q, " LIMIT ?", DB_I(pg->limit + 1));
+    wj_conn *c = wj_db_conn(r);
+    db_rows *rows;
+    if (db_query(c, q->sql.data, q->p, q->n, &rows) != DB_OK) {
+        wj_fail_internal(r, "facilities list");
+        return;
+    }
+    json_t *items = json_array();
+    char *next = NULL;
+    for (int i = 0; i < rows->nrows && i < pg->limit; i++) {
+        json_t *item = facilities_row_json(c, rows, i, false);
+        if (!item) {
+            json_decref(items);
+            db_rows_free(rows);
+            wj_fail_internal(r, "facilities list item");
+            return;
+        }
+        json_array_append_new(items, item);
+    }
+    if (rows->nrows > pg->limit) {
+        int last = pg->limit - 1;
+        next = wj_cursor_make(db_text(rows, last, by_name ? FC_NAME : FC_CREATED), db_int(rows, last, FC_ID));
+    }
+    db_rows_free(rows);
+    wj_reply_list(r, items, next);
+}
+
+typedef struct near_hit {
+    int64_t id;
+    double km;
+    char key[24]; /* km as "%012.6f": the cursor key, so paging and order agree exactly */
+} near_hit;
+
+static int near_cmp(const void *a, const void *b)
+{
+    const near_hit *x = a, *y = b;
+    int k = strcmp(x->key, y->key);
+    return k ? k : (x->id > y->id) - (x->id < y->id);
+}
+
+static double haversine_km(double lat1, double lon1, double lat2, double lon2)
+{
+    double s1 = sin((lat2 - lat1) * DEG / 2), s2 = sin((lon2 - lon1) * DEG / 2);
+    double h = s1 * s1 + cos(lat1 * DEG) * cos(lat2 * DEG) * s2 * s2;
+    return 2 * EARTH_RADIUS_KM * asin(sqrt(h > 1 ? 1 : h));
+}
+
+/* Appends the bounding box of the circle: the database narrows by index, C measures. */
+static void add_box(list_sql *q, double lat, double lon, double km)
+{
+    double dlat = km / EARTH_RADIUS_KM / DEG;
+    double lat_lo = fmax(lat - dlat, -90), lat_hi = fmin(lat + dlat, 90), lon_lo = -180, lon_hi = 180;
+    /* Near a pole or across the antimeridian the box spans every longitude. */
+    if (lat_lo > -90 && lat_hi < 90) {
+        double dlon = asin(fmin(1, sin(km / EARTH_RADIUS_KM) / cos(lat * DEG))) / DEG;
+        if (lon - dlon >= -180 && lon + dlon <= 180) {
+            lon_lo = lon - dlon;
+            lon_hi = lon + dlon;
+        }
+    }
+    add(q, " AND f.lat BETWEEN ? AND ?", DB_D(lat_lo));
+    q->p[q->n++] = DB_D(lat_hi);
+    add(q, " AND f.lon BETWEEN ? AND ?", DB_D(lon_lo));
+    q->p[q->n++] = DB_D(lon_hi);
+}
+
+/* The candidates within `km`, after the cursor, nearest first. Returns the count; *out is
+ * a heap array the caller frees. -1 on a database error. */
+static int near_hits(wj_conn *c, list_sql *q, const wj_page *pg, double lat, double lon, double km, near_hit **out)
+{
+    db_rows *rows;
+    if (db_query(c, q->sql.data, q->p, q->n, &rows) != DB_OK)
+        return -1;
+    near_hit *hits = wj_xcalloc((size_t)rows->nrows + 1, sizeof *hits);
+    int n = 0;
+    for (int i = 0; i < rows->nrows; i++) {
+        near_hit h = {.id = db_int(rows, i, 0)};
+        h.km = haversine_km(lat, lon, db_double(rows, i, 1), db_double(rows, i, 2));
+        snprintf(h.key, sizeof h.key, "%012.6f", h.km);
+        int vs = strcmp(h.key, pg->key);
+        if (h.km <= km && (!pg->after || vs > 0 || (vs == 0 && h.id > pg->id)))
+            hits[n++] = h;
+    }
+    db_rows_free(rows);
+    qsort(hits, (size_t)n, sizeof *hits, near_cmp);
+    *out = hits;
+    return n;
+}
+
+/* The list item of one facility; NULL on a database error (facilities are never deleted). */
+static json_t *item_by_id(wj_conn *c, int64_t id)
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT " FACILITIES_COLS " FROM facilities f WHERE f.id = ?", DBP(DB_I(id)), &rows) != DB_OK)
+        return NULL;
+    json_t *item = rows->nrows == 1 ? facilities_row_json(c, rows, 0, false) : NULL;
+    db_rows_free(rows);
+    return item;
+}
+
+static void list_near(wj_req *r, const wj_page *pg, list_sql *q)
+{
+    const char *near = wj_qparam(r, "near"), *radius = wj_qparam(r, "radius_km");
+    double lat = strtod(near, NULL), lon = strtod(strchr(near, ',') + 1, NULL), km = RADIUS_DEFAULT_KM;
+    if (radius)
+        wj_parse_double(radius, &km); /* checked by query validation */
+    if (pg->sort) {
+        wj_fail(r, 400, "invalid_parameter", "sort", "with near the list is ordered by distance");
+        return;
+    }
+    add_box(q, lat, lon, km);
+    wj_conn *c = wj_db_conn(r);
+    near_hit *hits;
+    int n = near_hits(c, q, pg, lat, lon, km, &hits);
+    if (n < 0) {
+        wj_fail_internal(r, "facilities near");
+        return;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < n && i < pg->limit; i++) {
+        json_t *item = item_by_id(c, hits[i].id);
+        if (!item) {
+            json_decref(items);
+            free(hits);
+            wj_fail_internal(r, "facilities near item");
+            return;
+        }
+        json_object_set_new(item, "distance_km", json_real(round(hits[i].km * 1000) / 1000));
+        json_array_append_new(items, item);
+    }
+    char *next = n > pg->limit ? wj_cursor_make(hits[pg->limit - 1].key, hits[pg->limit - 1].id) : NULL;
+    free(hits);
+    wj_reply_list(r, items, next);
+}
+
+static void list(wj_req *r)
+{
+    wj_page pg;
+    if (!wj_page_parse(r, &pg))
+        return;
+    bool near = wj_qparam(r, "near") != NULL;
+    if (!near && wj_qparam(r, "radius_km")) {
+        wj_fail(r, 400, "invalid_parameter", "radius_km", "radius_km only goes with near");
+        return;
+    }
+    list_sql q = {0};
+    wj_buf_puts(&q.sql, near ? "SELECT f.id, f.lat, f.lon" : "SELECT " FACILITIES_COLS);
+    if (add_filters(r, &q)) {
+        if (near)
+            list_near(r, &pg, &q);
+        else
+            list_sorted(r, &pg, &q);
+    }
+    wj_buf_free(&q.sql);
+}
+
+/* ---- one facility ---- */
+
+static void get_one(wj_req *r)
+{
+    int64_t id;
+    if (!wj_path_id(r, 0, "facility", &id))
+        return;
+    json_t *doc = facilities_document(wj_db_conn(r), id);
+    if (!doc) {
+        wj_fail(r, 404, "not_found", NULL, "facility not found");
+        return;
+    }
+    wj_set_etag(r, json_integer_value(json_object_get(doc, "version")));
+    wj_reply(r, 200, doc);
+}
+
+static void history(wj_req *r)
+{
+    wj_page pg;
+    int64_t id, after = 0;
+    if (!wj_page_parse(r, &pg) || !wj_path_id(r, 0, "facility", &id))
+        return;
+    wj_conn *c = wj_db_conn(r);
+    if (!facilities_exists(c, id)) {
+        wj_fail(r, 404, "not_found", NULL, "facility not found");
+        return;
+    }
+    if (pg.after && !wj_parse_i64(pg.key, &after)) {
+        wj_fail(r, 400, "invalid_parameter", "cursor", "not a cursor of this list");
+        return;
+    }
+    bool asc = pg.sort && !pg.desc; /* newest first unless sort=version */
+    if (!pg.after)
+        after = asc ? 0 : INT64_MAX;
+    db_rows *rows;
+    const char *sql = asc ? "SELECT version, changed_at, changed_by, document FROM facility_history "
+                            "WHERE facility_id = ? AND version > ? ORDER BY version LIMIT ?"
+                          : "SELECT version, changed_at, changed_by, document FROM facility_history "
+                            "WHERE facility_id = ? AND version < ? ORDER BY version DESC LIMIT ?";
+    if (db_query(c, sql, DBP(DB_I(id), DB_I(after), DB_I(pg.limit + 1)), &rows) != DB_OK) {
+        wj_fail_internal(r, "facility history");
+        return;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < rows->nrows && i < pg.limit; i++) {
+        char at[32], by[24];
+        wj_time_format_utc(db_int(rows, i, 1), at);
+        wj_id_format(db_int(rows, i, 2), by);
+        json_t *doc = json_loads(db_text(rows, i, 3), 0, NULL);
+        json_array_append_new(items,
+                              json_pack("{s:I, s:s, s:o, s:o}", "version", (json_int_t)db_int(rows, i, 0), "changed_at",
+                                        at, "changed_by", db_is_null(rows, i, 2) ? json_null() : json_string(by),
+                                        "document", doc ? doc : json_null()));
+    }
+    char *next = rows->nrows > pg.limit ? wj_cursor_make(db_text(rows, pg.limit - 1, 0), id) : NULL;
+    db_rows_free(rows);
+    wj_reply_list(r, items, next);
+}
+
+/* Target of /facilities/{id}: the facility (a facility grant covers it, and so does an
+ * area grant above it). */
+static bool facility_target(wj_req *r, wj_target *t)
+{
+    int64_t id;
+    facilities_ref f;
+    if (!wj_path_id(r, 0, "facility", &id))
+        return false;
+    if (!facilities_find(wj_db_conn(r), id, &f)) {
+        wj_fail(r, 404, "not_found", NULL, "facility not found");
+        return false;
+    }
+    t->facility_id = f.id;
+    snprintf(t->area_path, sizeof t->area_path, "%s", f.area_path);
+    t->version = f.version;
+    return true;
+}
+
+/* Target of POST /facilities: the area named in the body. */
+static bool create_target(wj_req *r, wj_target *t)
+{
+    const char *code = json_string_value(json_object_get(r->body, "area_code"));
+    areas_ref a;
+    if (!areas_find_by_code(wj_db_conn(r), code, &a)) {
+        wj_fail(r, 422, "unknown_reference", "area_code", "no area has code %s", code);
+        return false;
+    }
+    snprintf(t->area_path, sizeof t->area_path, "%s", a.path);
+    return true;
+}
+
+/* Answers a store error: the document's fault as it is, a database error as 500. */
+static void fail_store(wj_req *r, wj_error *e, const char *what)
+{
+    if (e->status == 500) {
+        wj_error_clear(e);
+        wj_fail_internal(r, what);
+    } else {
+        wj_fail_err(r, e);
+    }
+}
+
+/* Replies with the facility as it now is in the write transaction. */
+static void respond(wj_req *r, int64_t id, int status)
+{
+    json_t *doc = facilities_document(r->conn, id);
+    if (!doc) {
+        wj_fail_internal(r, "facility reread");
+        return;
+    }
+    wj_set_etag(r, json_integer_value(json_object_get(doc, "version")));
+    wj_reply(r, status, doc);
+}
+
+static void create(wj_req *r)
+{
+    if (!wj_write_begin(r))
+        return;
+    wj_error e = {0};
+    int64_t id = facilities_create_from_json(r->conn, r->body, r->who->user_id, &e);
+    if (!id) {
+        fail_store(r, &e, "facility create");
+        return;
+    }
+    char sid[24];
+    wj_id_format(id, sid);
+    respond(r, id, 201);
+    snprintf(r->location, sizeof r->location, "/api/v1/facilities/%s", sid);
+    wj_audit_subject(r, "facility", id);
+    wj_write_commit(r);
+}
+
+/* Moving a facility to another area needs facility.write over the new area too: a
+ * facility's own administrator cannot move it out of the commission's sight. */
+static bool move_allowed(wj_req *r)
+{
+    const char *code = json_string_value(json_object_get(r->body, "area_code"));
+    areas_ref a;
+    if (!code)
+        return true;
+    if (!areas_find_by_code(r->conn, code, &a)) {
+        wj_fail(r, 422, "unknown_reference", "area_code", "no area has code %s", code);
+        return false;
+    }
+    wj_target t = {0};
+    snprintf(t.area_path, sizeof t.area_path, "%s", a.path);
+    if (strcmp(a.path, r->target.area_path) == 0 || wj_covers(r, "facility.write", &t))
+        return true;
+    wj_fail(r, 403, "forbidden", "area_code", "the new area is outside your scope");
+    return false;
+}
+
+/* Level, grade, type and capabilities are accreditations the commission grants: a
+ * facility's own administrator edits everything else about it. */
+static bool accreditation_allowed(wj_req *r)
+{
+    static const char *const fields[] = {"level", "grade", "type", "capabilities"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (json_object_get(r->body, fields[i]) && !wj_covers(r, "facility.accredit", &r->target)) {
+            wj_fail(r, 403, "forbidden", fields[i], "only the health commission changes a facility's %s", fields[i]);
+            return false;
+        }
+    return true;
+}
+
+static void update(wj_req *r)
+{
+    int64_t id = r->target.facility_id;
+    wj_audit_subject(r, "facility", id); /* rejected attempts are audited with it too */
+    if (!accreditation_allowed(r) || !wj_write_begin(r) || !move_allowed(r))
+        return;
+    wj_error e = {0};
+    if (!facilities_update_from_json(r->conn, id, r->target.version, r->body, r->who->user_id, &e)) {
+        fail_store(r, &e, "facility update");
+        return;
+    }
+    respond(r, id, 200);
+    wj_write_commit(r);
+}
+
+static void deactivate(wj_req *r)
+{
+    int64_t id = r->target.facility_id;
+    wj_audit_subject(r, "facility", id);
+    if (!wj_write_begin(r))
+        return;
+    wj_error e = {0};
+    if (!facilities_deactivate(r->conn, id, r->who->user_id, &e)) {
+        fail_store(r, &e, "facility deactivate");
+        return;
+    }
+    wj_reply(r, 204, NULL);
+    wj_write_commit(r);
+}
+
+/* ---- the tables ---- */
+
+static const wj_enum active_values[] = {
+    {"true", "在用", "in use"},
+    {"false", "已停用", "deactivated"},
+    {"all", "全部", "both"},
+    {0},
+};
+
+static const wj_param list_query[] = {
+    {"area", WJ_T_STRING, 0, WJ_F_AREA_CODE, .desc = "only facilities in this area or below it"},
+    {"level", WJ_T_STRING, 0, .enums = facilities_levels, .desc = "only this level"},
+    {"type", WJ_T_STRING, 0, .enums = facilities_types, .desc = "only this type"},
+    {"capability", WJ_T_STRING, 0, .enums = facilities_capabilities, .desc = "only facilities with this capability"},
+    {"q", WJ_T_STRING, 0, .min = 1, .max = 50, .desc = "name contains"},
+    {"near", WJ_T_STRING, 0, WJ_F_LATLON,
+     .desc = "lat,lon: nearest first, each item with distance_km; facilities without a location are left out"},
+    {"radius_km", WJ_T_NUMBER, 0, .min = 0.1, .max = 500, .desc = "with near: how far to look (default 10)"},
+    {"active", WJ_T_STRING, 0, .enums = active_values, .desc = "in use (true, the default), deactivated, or all"},
+    {0},
+};
+
+static const char *const list_sorts[] = {"name", "-name", "created", "-created", NULL};
+static const char *const history_sorts[] = {"version", "-version", NULL};
+
+static const wj_permission perms[] = {
+    {"facility.read", WJ_ROLES_ALL, "browse the facility directory (public directory data, not personal)"},
+    {"facility.create", WJ_R(COMMISSION_ADMIN), "add facilities in your area"},
+    {"facility.write", WJ_R(FACILITY_ADMIN) | WJ_R(COMMISSION_ADMIN),
+     "edit a facility: its own administrator, or the commission over its area"},
+    {"facility.deactivate", WJ_R(COMMISSION_ADMIN), "deactivate facilities in your area"},
+    {"facility.accredit", WJ_R(COMMISSION_ADMIN), "change a facility's level, grade, type and capabilities"},
+    {0},
+};
+
+static const wj_route routes[] = {
+    {"GET", "/api/v1/facilities", list, "facility.read", WJ_SCOPE_ANY, .query = list_query, .sorts = list_sorts,
+     .flags = WJ_LIST, .summary = "Facilities by area, level, type, capability or name; nearest first with near",
+     .success = 200},
+    {"GET", "/api/v1/facilities/{id}", get_one, "facility.read", WJ_SCOPE_ANY,
+     .summary = "One facility with its campuses, departments and capabilities", .success = 200},
+    {"GET", "/api/v1/facilities/{id}/history", history, "facility.read", WJ_SCOPE_ANY, .sorts = history_sorts,
+     .flags = WJ_LIST, .summary = "Every version of a facility, newest first", .success = 200},
+    {"POST", "/api/v1/facilities", create, "facility.create", WJ_SCOPE_TARGET, create_target, &facilities_create_schema,
+     .flags = WJ_TARGET_BODY, .summary = "Add a facility in an area in your scope", .success = 201},
+    {"PATCH", "/api/v1/facilities/{id}", update, "facility.write", WJ_SCOPE_TARGET, facility_target,
+     &facilities_update_schema, .flags = WJ_IF_MATCH,
+     .summary = "Change a facility; given campuses or capabilities replace the whole list", .success = 200},
+    {"DELETE", "/api/v1/facilities/{id}", deactivate, "facility.deactivate", WJ_SCOPE_TARGET, facility_target,
+     .summary = "Deactivate a facility (kept, with its history)", .success = 204},
+    {0},
+};
+
+const wj_module wj_module_facilities = {
+    .name = "facilities",
+    .title_zh = "医疗机构",
+    .title_en = "Facilities",
+    .menu_perm = "facility.read",
+    .routes = routes,
+    .perms = perms,
+    .demo = facilities_demo,
+};
