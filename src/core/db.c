@@ -82,8 +82,8 @@ static wj_conn *conn_open(wj_db *db)
     /* WAL lets readers run beside the single writer; synchronous=FULL makes every commit
      * durable across power loss; the busy timeout only matters for other processes (the CLI
      * importing while the server runs) since writers in this process queue on write_mu. */
-    const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                          "PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;";
+    const char *pragmas = "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                          "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
     char *err = NULL;
     if (sqlite3_exec(c->lite, pragmas, NULL, NULL, &err) != SQLITE_OK) {
         fprintf(stderr, "weijian: cannot configure SQLite database %s: %s\n", db->url, err ? err : "?");

@@ -1,0 +1,30 @@
+/* unit.h — the cmocka unit test groups. The Makefile links every tests/unit/test_*.c into
+ * one binary (build/<variant>/unit); test_main.c holds main() and runs each group below.
+ * Each runner returns the number of failed tests of its group (0 = all passed). */
+#ifndef WJ_UNIT_H
+#define WJ_UNIT_H
+
+/* cmocka needs these before its own header. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+int run_util_tests(void);
+int run_clock_tests(void);
+int run_ids_tests(void);
+int run_schema_tests(void);
+int run_router_tests(void);
+int run_list_tests(void);
+int run_db_tests(void);
+int run_migrate_tests(void);
+int run_auth_tests(void);
+
+/* A fresh path for a temporary SQLite database (heap string) and its removal with the
+ * -wal/-shm side files. Defined in test_main.c. */
+char *unit_temp_db_path(const char *tag);
+void unit_temp_db_remove(const char *path);
+
+#endif
