@@ -109,8 +109,18 @@ static void conn_close(wj_conn *c)
     free(c);
 }
 
+static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
+
+/* SQLite keeps allocation statistics behind one global mutex by default: every malloc of
+ * every connection would contend on it. Nothing here reads those statistics. */
+static void lite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 wj_db *db_open(const char *url, int pool_size)
 {
+    pthread_once(&lite_once, lite_configure);
     wj_db *db = wj_xcalloc(1, sizeof *db);
     db->kind = is_pg_url(url) ? WJ_DB_PG : WJ_DB_SQLITE;
     db->url = wj_xstrdup(url);

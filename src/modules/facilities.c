@@ -7,12 +7,14 @@
  * This file holds the routes and handlers; storage and rules are in facilities_store.c,
  * the rules and examples in docs/facilities.md. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/clock.h"
 #include "../core/ids.h"
+#include "../core/doccache.h"
 #include "../core/list.h"
 #include "../core/util.h"
 #include "areas.h"
@@ -276,18 +278,55 @@ static void list(wj_req *r)
 
 /* ---- one facility ---- */
 
+/* Serialised documents of recently read facilities. The stamp is the facility's version
+ * plus its area's code and name (embedded in the document), so a change to either, by
+ * this process or another, misses the cache. */
+static wj_doccache *documents;
+static pthread_once_t documents_once = PTHREAD_ONCE_INIT;
+
+static void documents_init(void)
+{
+    documents = wj_doccache_new(4096);
+}
+
 static void get_one(wj_req *r)
 {
     int64_t id;
     if (!wj_path_id(r, 0, "facility", &id))
         return;
-    json_t *doc = facilities_document(wj_db_conn(r), id);
+    pthread_once(&documents_once, documents_init);
+    /* One read transaction: one snapshot, and on SQLite one WAL read lock for all queries. */
+    wj_conn *c = wj_db_conn(r);
+    db_begin(c, false);
+    facilities_ref f;
+    areas_ref a;
+    if (!facilities_find(c, id, &f) || !areas_find_by_id(c, f.area_id, &a)) {
+        db_rollback(c);
+        wj_fail(r, 404, "not_found", NULL, "facility not found");
+        return;
+    }
+    char stamp[300];
+    snprintf(stamp, sizeof stamp, "%lld/%s/%s", (long long)f.version, a.code, a.name);
+    wj_set_etag(r, f.version);
+    r->out_raw = wj_doccache_get(documents, id, stamp, &r->out_raw_len);
+    if (r->out_raw) {
+        db_rollback(c);
+        r->out_type = "application/json; charset=utf-8";
+        r->status = 200;
+        return;
+    }
+    json_t *doc = facilities_document(c, id);
+    db_rollback(c);
     if (!doc) {
         wj_fail(r, 404, "not_found", NULL, "facility not found");
         return;
     }
-    wj_set_etag(r, json_integer_value(json_object_get(doc, "version")));
-    wj_reply(r, 200, doc);
+    r->out_raw = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(doc);
+    r->out_raw_len = strlen(r->out_raw);
+    r->out_type = "application/json; charset=utf-8";
+    r->status = 200;
+    wj_doccache_put(documents, id, stamp, r->out_raw, r->out_raw_len);
 }
 
 static void history(wj_req *r)
