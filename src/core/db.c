@@ -585,7 +585,9 @@ db_status db_begin(wj_conn *c, bool write)
     }
     db_status s;
     if (c->pg) {
-        s = db_exec_script(c, "BEGIN");
+        /* A read transaction promises one snapshot for all its statements, as on SQLite;
+         * PostgreSQL's default READ COMMITTED would give each statement its own. */
+        s = db_exec_script(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     } else if (write) {
         pthread_mutex_lock(&c->db->write_mu);
         c->holds_write_lock = true;

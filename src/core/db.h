@@ -66,7 +66,8 @@ wj_conn *db_acquire(wj_db *db);
 /* Returns a connection; an open transaction is rolled back first. */
 void db_release(wj_conn *c);
 
-/* Transactions. db_begin(c, true) opens a write transaction (see the header comment). */
+/* Transactions. db_begin(c, true) opens a write transaction (see the header comment);
+ * db_begin(c, false) a read transaction: every statement in it sees one snapshot. */
 db_status db_begin(wj_conn *c, bool write);
 db_status db_commit(wj_conn *c);
 void db_rollback(wj_conn *c);
