@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include <stdint.h>
+
 #include "db.h"
 
 typedef struct wj_command {
@@ -18,6 +20,10 @@ const char *cli_db_url(const char *flag);
 wj_db *cli_db_open(const char *url, int pool);
 /* Opens and brings the schema up to date. */
 wj_db *cli_db_open_migrated(const char *url, int pool, bool verbose);
+
+/* Records a write made from the command line in the audit trail, in the current write
+ * transaction: who is the operating-system user, the route is the command. */
+bool cli_audit(wj_conn *c, const char *command, const char *resource_type, int64_t resource_id);
 
 int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -104,7 +104,7 @@ int cmd_demo(int argc, char **argv)
             fprintf(stderr, "weijian demo: loading %s failed: %s\n", (*m)->name, db_errmsg(c));
             goto out;
         }
-    if (!load_users(c) || db_commit(c) != DB_OK) {
+    if (!load_users(c) || !cli_audit(c, "weijian demo", "demo", 0) || db_commit(c) != DB_OK) {
         fprintf(stderr, "weijian demo: creating the demo accounts failed: %s\n", db_errmsg(c));
         goto out;
     }

@@ -96,7 +96,8 @@ static int add(int argc, char **argv)
         fprintf(stderr, "weijian user add: %s\n", taken ? "that username is taken" : db_errmsg(c));
         goto out;
     }
-    if (!wj_grant_add(c, uid, (wj_role)role_i, fid, a.id, pid) || db_commit(c) != DB_OK) {
+    if (!wj_grant_add(c, uid, (wj_role)role_i, fid, a.id, pid) || !cli_audit(c, "weijian user add", "user", uid) ||
+        db_commit(c) != DB_OK) {
         fprintf(stderr, "weijian user add: %s\n", db_errmsg(c));
         goto out;
     }

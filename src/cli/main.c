@@ -3,9 +3,13 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "cli.h"
+#include "clock.h"
 #include "migrate.h"
 
 static const wj_command commands[] = {
@@ -53,6 +57,18 @@ wj_db *cli_db_open_migrated(const char *url, int pool, bool verbose)
         return NULL;
     }
     return db;
+}
+
+bool cli_audit(wj_conn *c, const char *command, const char *resource_type, int64_t resource_id)
+{
+    wj_audit_event ev = {.at = wj_now_ms(), .resource_id = resource_id, .status = 0};
+    const struct passwd *pw = getpwuid(geteuid());
+    snprintf(ev.username, sizeof ev.username, "os:%s", pw ? pw->pw_name : "?");
+    snprintf(ev.method, sizeof ev.method, "CLI");
+    snprintf(ev.route, sizeof ev.route, "%s", command);
+    snprintf(ev.resource_type, sizeof ev.resource_type, "%s", resource_type);
+    snprintf(ev.client_ip, sizeof ev.client_ip, "local");
+    return wj_audit_insert(c, &ev);
 }
 
 int main(int argc, char **argv)
