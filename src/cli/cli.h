@@ -21,6 +21,9 @@ wj_db *cli_db_open(const char *url, int pool);
 /* Opens and brings the schema up to date. */
 wj_db *cli_db_open_migrated(const char *url, int pool, bool verbose);
 
+/* Parses the options of a command that takes only --db (and --to when `to` is not NULL)
+ * and --help. Returns -1 to go on, else the exit status (0 after --help, 2 on a bad flag). */
+int cli_parse_db_opts(int argc, char **argv, const char *help, const char **db, const char **to);
 /* Records a write made from the command line in the audit trail, in the current write
  * transaction: who is the operating-system user, the route is the command. */
 bool cli_audit(wj_conn *c, const char *command, const char *resource_type, int64_t resource_id);

@@ -1,44 +1,16 @@
 /* cmd_db.c — `weijian init`, `weijian migrate`, `weijian backup`. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "migrate.h"
 
-/* Parses --db (and --to for backup). Returns -1 to continue, else an exit status. */
-static int parse(int argc, char **argv, const char *help, const char **db, const char **to)
-{
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"to", required_argument, 0, 't'},
-                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'd')
-            *db = optarg;
-        else if (ch == 't' && to)
-            *to = optarg;
-        else if (ch == 'h') {
-            fputs(help, stdout);
-            return 0;
-        } else {
-            fputs(help, stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fputs(help, stderr);
-        return 2;
-    }
-    return -1;
-}
-
 int cmd_init(int argc, char **argv)
 {
     const char *help = "usage: weijian init [--db PATH|URL]\n\n"
                        "Creates the database if absent and applies every migration. Safe to run again.\n";
     const char *db = NULL;
-    int rc = parse(argc, argv, help, &db, NULL);
+    int rc = cli_parse_db_opts(argc, argv, help, &db, NULL);
     if (rc >= 0)
         return rc;
     wj_db *d = cli_db_open_migrated(cli_db_url(db), 1, true);
@@ -54,7 +26,7 @@ int cmd_migrate(int argc, char **argv)
                        "Applies pending migrations (db/migrations/, compiled in), each in one transaction.\n"
                        "Refuses a database whose schema is newer than this binary.\n";
     const char *db = NULL;
-    int rc = parse(argc, argv, help, &db, NULL);
+    int rc = cli_parse_db_opts(argc, argv, help, &db, NULL);
     if (rc >= 0)
         return rc;
     wj_db *d = cli_db_open(cli_db_url(db), 1);
@@ -71,7 +43,7 @@ int cmd_backup(int argc, char **argv)
                        "Copies the database while the server keeps running: SQLite through its online\n"
                        "backup API into a new SQLite file; PostgreSQL through pg_dump (custom format).\n";
     const char *db = NULL, *to = NULL;
-    int rc = parse(argc, argv, help, &db, &to);
+    int rc = cli_parse_db_opts(argc, argv, help, &db, &to);
     if (rc >= 0)
         return rc;
     if (!to) {

@@ -1,6 +1,5 @@
 /* cmd_demo.c — `weijian demo`: load the demo city (every module's demo data in one
  * transaction) and one demo account per role, then print the logins. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,34 +62,19 @@ static bool load_users(wj_conn *c)
 
 int cmd_demo(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *help = "usage: weijian demo [--db PATH|URL]\n\n"
                        "Creates the schema if needed and loads the demo city (演示数据): areas, facilities\n"
                        "and one account per role, then prints the logins. Running it again on a database\n"
                        "that already has the demo only prints the logins.\n";
     const char *dbflag = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'd')
-            dbflag = optarg;
-        else if (ch == 'h') {
-            fputs(help, stdout);
-            return 0;
-        } else {
-            fputs(help, stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fputs(help, stderr);
-        return 2;
-    }
+    int rc = cli_parse_db_opts(argc, argv, help, &dbflag, NULL);
+    if (rc >= 0)
+        return rc;
     wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 1, false);
     if (!db)
         return 1;
     wj_conn *c = db_acquire(db);
-    int rc = 1;
+    rc = 1;
     if (db_begin(c, true) != DB_OK)
         goto out;
     if (wj_user_id(c, "admin")) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,6 +58,32 @@ wj_db *cli_db_open_migrated(const char *url, int pool, bool verbose)
         return NULL;
     }
     return db;
+}
+
+int cli_parse_db_opts(int argc, char **argv, const char *help, const char **db, const char **to)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'}, {"to", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == 'd')
+            *db = optarg;
+        else if (ch == 't' && to)
+            *to = optarg;
+        else if (ch == 'h') {
+            fputs(help, stdout);
+            return 0;
+        } else {
+            fputs(help, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fputs(help, stderr);
+        return 2;
+    }
+    return -1;
 }
 
 bool cli_audit(wj_conn *c, const char *command, const char *resource_type, int64_t resource_id)

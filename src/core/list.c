@@ -53,6 +53,16 @@ bool wj_page_parse(wj_req *r, wj_page *p)
     return true;
 }
 
+int wj_page_rows(const wj_page *pg, const db_rows *rows, int key_col, int id_col, char **next)
+{
+    *next = NULL;
+    if (rows->nrows <= pg->limit)
+        return rows->nrows;
+    int last = pg->limit - 1;
+    *next = wj_cursor_make(db_text(rows, last, key_col), db_int(rows, last, id_col));
+    return pg->limit;
+}
+
 void wj_reply_list(wj_req *r, json_t *items, char *next_cursor)
 {
     json_t *body = json_pack("{s:o, s:o}", "items", items, "next_cursor",

@@ -26,6 +26,10 @@ typedef struct wj_page {
 /* Reads limit/cursor/sort of a validated query. A cursor that does not decode answers
  * 400 invalid_parameter (field "cursor") and returns false. */
 bool wj_page_parse(wj_req *r, wj_page *p);
+/* Of rows fetched with LIMIT limit+1: how many belong to this page. When a further page
+ * exists, *next receives the cursor of the last row kept (its key and id read from the
+ * given columns); otherwise NULL. */
+int wj_page_rows(const wj_page *pg, const db_rows *rows, int key_col, int id_col, char **next);
 /* Encodes a cursor (heap string). */
 char *wj_cursor_make(const char *key, int64_t id);
 /* Replies 200 with the list body; takes ownership of items and next_cursor. */

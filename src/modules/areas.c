@@ -245,14 +245,10 @@ static void list(wj_req *r)
         return;
     }
     json_t *items = json_array();
-    char *next = NULL;
-    for (int i = 0; i < rows->nrows; i++) {
-        if (i == pg.limit) {
-            next = wj_cursor_make(db_text(rows, i - 1, 1), db_int(rows, i - 1, 0));
-            break;
-        }
+    char *next;
+    int n = wj_page_rows(&pg, rows, 1, 0, &next);
+    for (int i = 0; i < n; i++)
         json_array_append_new(items, area_json(c, rows, i, false));
-    }
     db_rows_free(rows);
     wj_reply_list(r, items, next);
 }

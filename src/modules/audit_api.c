@@ -48,12 +48,9 @@ static void search(wj_req *r)
         return;
     }
     json_t *items = json_array();
-    char *next = NULL;
-    for (int i = 0; i < rows->nrows; i++) {
-        if (i == pg.limit) {
-            next = wj_cursor_make(db_text(rows, i - 1, 1), db_int(rows, i - 1, 0));
-            break;
-        }
+    char *next;
+    int n = wj_page_rows(&pg, rows, 1, 0, &next);
+    for (int i = 0; i < n; i++) {
         char at[32];
         wj_time_format_utc(db_int(rows, i, 1), at);
         json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:i}", "id", db_text(rows, i, 0), "at", at,

@@ -128,20 +128,18 @@ static void list_sorted(wj_req *r, const wj_page *pg, list_sql *q)
         return;
     }
     json_t *items = json_array();
-    char *next = NULL;
-    for (int i = 0; i < rows->nrows && i < pg->limit; i++) {
+    char *next;
+    int n = wj_page_rows(pg, rows, by_name ? FC_NAME : FC_CREATED, FC_ID, &next);
+    for (int i = 0; i < n; i++) {
         json_t *item = facilities_row_json(c, rows, i, false);
         if (!item) {
             json_decref(items);
+            free(next);
             db_rows_free(rows);
             wj_fail_internal(r, "facilities list item");
             return;
         }
         json_array_append_new(items, item);
-    }
-    if (rows->nrows > pg->limit) {
-        int last = pg->limit - 1;
-        next = wj_cursor_make(db_text(rows, last, by_name ? FC_NAME : FC_CREATED), db_int(rows, last, FC_ID));
     }
     db_rows_free(rows);
     wj_reply_list(r, items, next);
