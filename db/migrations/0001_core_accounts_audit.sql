@@ -69,6 +69,8 @@ CREATE TABLE idempotency_keys (
     request_hash TEXT NOT NULL,
     status INTEGER NOT NULL,
     response TEXT NOT NULL,
+    etag TEXT,
+    location TEXT,
     created_at BIGINT NOT NULL,
     UNIQUE (user_id, key)
 );

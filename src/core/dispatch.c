@@ -74,7 +74,7 @@ static bool parse_body(wj_req *r)
         if (has_body) {
             /* A body where none belongs is most likely a client mistake: say so. */
             json_error_t je;
-            json_t *v = json_loadb(r->raw_body, r->raw_len, JSON_REJECT_DUPLICATES, &je);
+            json_t *v = json_loadb(r->raw_body, r->raw_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
             if (!v) {
                 wj_fail(r, 400, "malformed_json", NULL, "malformed JSON: %s", je.text);
                 return false;
@@ -98,7 +98,7 @@ static bool parse_body(wj_req *r)
         return false;
     }
     json_error_t je;
-    r->body = json_loadb(r->raw_body, r->raw_len, JSON_REJECT_DUPLICATES, &je);
+    r->body = json_loadb(r->raw_body, r->raw_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!r->body) {
         json_t *d = json_pack("{s:i,s:i}", "line", je.line, "column", je.column);
         wj_fail_details(r, 400, "malformed_json", NULL, d, "malformed JSON: %s", je.text);

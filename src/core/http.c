@@ -5,11 +5,13 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -21,6 +23,7 @@
 
 typedef struct conn_ctx {
     wj_req req;
+    bool answered; /* dispatched; the reply waits for the delay to pass */
     int route_index;
     wj_match match;
     char pathbuf[2048];
@@ -30,6 +33,84 @@ typedef struct conn_ctx {
 } conn_ctx;
 
 static wj_db *server_db;
+
+/* ---- delayed answers ----
+ * A request whose answer must wait (login throttling) is suspended in libmicrohttpd and
+ * resumed by this thread when its time comes, so no worker thread sleeps. */
+
+typedef struct parked {
+    struct MHD_Connection *conn;
+    int64_t due_ms;
+    struct parked *next;
+} parked;
+
+static parked *park_list;
+static pthread_mutex_t park_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cv = PTHREAD_COND_INITIALIZER;
+static bool park_stop;
+static pthread_t park_thread;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void park(struct MHD_Connection *c, int delay_ms)
+{
+    parked *p = wj_xcalloc(1, sizeof *p);
+    p->conn = c;
+    p->due_ms = mono_ms() + delay_ms;
+    MHD_suspend_connection(c);
+    pthread_mutex_lock(&park_mu);
+    p->next = park_list;
+    park_list = p;
+    pthread_cond_signal(&park_cv);
+    pthread_mutex_unlock(&park_mu);
+}
+
+static void *park_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&park_mu);
+    for (;;) {
+        int64_t now = mono_ms(), next_due = now + 1000;
+        for (parked **pp = &park_list; *pp;) {
+            parked *p = *pp;
+            if (p->due_ms <= now || park_stop) {
+                *pp = p->next;
+                MHD_resume_connection(p->conn);
+                free(p);
+            } else {
+                if (p->due_ms < next_due)
+                    next_due = p->due_ms;
+                pp = &p->next;
+            }
+        }
+        if (park_stop)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t wait = next_due - now;
+        ts.tv_sec += wait / 1000;
+        ts.tv_nsec += (wait % 1000) * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&park_cv, &park_mu, &ts);
+    }
+    pthread_mutex_unlock(&park_mu);
+    return NULL;
+}
+
+static void park_shutdown(void)
+{
+    pthread_mutex_lock(&park_mu);
+    park_stop = true;
+    pthread_cond_signal(&park_cv);
+    pthread_mutex_unlock(&park_mu);
+    pthread_join(park_thread, NULL);
+}
 static size_t body_limit = WJ_BODY_LIMIT;
 
 static const char *header_of(wj_req *r, const char *name)
@@ -136,6 +217,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     wj_req *r = &cx->req;
+    if (cx->answered)
+        return send_reply(c, cx); /* resumed after its delay */
 #ifdef WJ_TESTING
     const char *tn = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Weijian-Test-Now");
     int64_t override_ms = 0;
@@ -161,6 +244,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 #ifdef WJ_TESTING
     wj_clock_set_thread_override(0);
 #endif
+    cx->answered = true;
+    if (r->delay_ms > 0) {
+        park(c, r->delay_ms);
+        return MHD_YES;
+    }
     return send_reply(c, cx);
 }
 
@@ -236,7 +324,10 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     signal(SIGPIPE, SIG_IGN);
 
     wj_audit_start(db);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    park_stop = false;
+    pthread_create(&park_thread, NULL, park_main, NULL);
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -246,6 +337,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "weijian: cannot listen on %s (in use, or not an address of this machine)\n", opts->listen);
+        park_shutdown();
         wj_audit_stop();
         return 1;
     }
@@ -257,6 +349,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
     /* Stop accepting, let in-flight requests finish, then drain the audit queue. */
     MHD_quiesce_daemon(d);
+    park_shutdown(); /* delayed answers go out now */
     MHD_stop_daemon(d);
     wj_audit_stop();
     return 0;

@@ -1,6 +1,7 @@
 /* idem.c — see idem.h. */
 #include "idem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,8 @@ static bool lookup(wj_req *r)
 {
     db_rows *rows;
     if (db_query(wj_db_conn(r),
-                 "SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = ? AND key = ? "
+                 "SELECT request_hash, status, response, etag, location FROM idempotency_keys "
+                 "WHERE user_id = ? AND key = ? "
                  "AND created_at > ?",
                  DBP(DB_I(r->who->user_id), DB_S(r->idem_key), DB_I(wj_now_ms() - WJ_IDEM_TTL_MS)), &rows) != DB_OK) {
         wj_fail_internal(r, "idempotency lookup");
@@ -37,6 +39,8 @@ static bool lookup(wj_req *r)
         } else {
             json_t *body = json_loads(db_text(rows, 0, 2), 0, NULL);
             wj_reply(r, (int)db_int(rows, 0, 1), body);
+            snprintf(r->etag, sizeof r->etag, "%s", db_text(rows, 0, 3) ? db_text(rows, 0, 3) : "");
+            snprintf(r->location, sizeof r->location, "%s", db_text(rows, 0, 4) ? db_text(rows, 0, 4) : "");
             wj_set_header(r, "Idempotent-Replayed", "true");
         }
     }
@@ -59,6 +63,27 @@ bool wj_idem_begin(wj_req *r)
     return lookup(r);
 }
 
+bool wj_idem_recheck(wj_req *r)
+{
+    if (!r->idem_key)
+        return false;
+    if (db_kind(r->db) == WJ_DB_PG) {
+        /* Serialise requests with the same key until this transaction ends; on SQLite the
+         * single writer already does. */
+        char h[65];
+        char *k = wj_xasprintf("%lld:%s", (long long)r->who->user_id, r->idem_key);
+        wj_sha256_hex(k, strlen(k), h);
+        free(k);
+        h[15] = '\0';
+        int64_t lock = strtoll(h, NULL, 16);
+        if (db_exec(r->conn, "SELECT pg_advisory_xact_lock(?)", DBP(DB_I(lock)), NULL) != DB_OK) {
+            wj_fail_internal(r, "idempotency lock");
+            return true;
+        }
+    }
+    return lookup(r);
+}
+
 bool wj_idem_store(wj_req *r)
 {
     char *resp = r->out ? json_dumps(r->out, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
@@ -66,10 +91,11 @@ bool wj_idem_store(wj_req *r)
     db_exec(r->conn, "DELETE FROM idempotency_keys WHERE user_id = ? AND created_at <= ?",
             DBP(DB_I(r->who->user_id), DB_I(now - WJ_IDEM_TTL_MS)), NULL);
     db_status s = db_exec(r->conn,
-                          "INSERT INTO idempotency_keys (id, user_id, key, request_hash, status, response, created_at) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          "INSERT INTO idempotency_keys (id, user_id, key, request_hash, status, response, etag, "
+                          "location, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                           DBP(DB_I(wj_id_new()), DB_I(r->who->user_id), DB_S(r->idem_key), DB_S(r->idem_hash),
-                              DB_I(r->status), DB_S(resp ? resp : "null"), DB_I(now)),
+                              DB_I(r->status), DB_S(resp ? resp : "null"), DB_S(r->etag), DB_S(r->location),
+                              DB_I(now)),
                           NULL);
     free(resp);
     return s == DB_OK;

@@ -13,6 +13,10 @@
 
 /* Before the handler: returns true when the request was answered (replay or error). */
 bool wj_idem_begin(wj_req *r);
+/* At the start of the write transaction: answers (and returns true) when a request with
+ * the same key committed meanwhile, so a concurrent double submission replays instead of
+ * running twice. */
+bool wj_idem_recheck(wj_req *r);
 /* Inside the write transaction: false when another request holds the key. */
 bool wj_idem_store(wj_req *r);
 /* After losing the race for a key: answers with the winner's response. */

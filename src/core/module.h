@@ -173,6 +173,10 @@ struct wj_req {
     char *resp_header_values[4];
     int nresp_headers;
 
+    /* Hold the answer back this long (login throttling). The connection is parked, not
+     * the worker thread, so other clients are served meanwhile. */
+    int delay_ms;
+
     /* audit: what the request acted on (set by handlers that write or read personal data) */
     const char *audit_type;
     int64_t audit_id;
@@ -202,7 +206,8 @@ void wj_set_etag(wj_req *r, int64_t version);
 
 /* The request's database connection, acquired on first use and released by the core. */
 wj_conn *wj_db_conn(wj_req *r);
-/* Opens the request's write transaction. */
+/* Opens the request's write transaction. False when the request is already answered (an
+ * error, or the replay of a concurrent duplicate with the same Idempotency-Key): return. */
 bool wj_write_begin(wj_req *r);
 /* Commits it, together with the audit row of this request and its Idempotency-Key record
  * (so a write and its audit and replay record are one atomic unit). Reply first, then

@@ -116,6 +116,10 @@ bool wj_write_begin(wj_req *r)
         wj_fail_internal(r, "begin");
         return false;
     }
+    if (wj_idem_recheck(r)) {
+        db_rollback(r->conn);
+        return false;
+    }
     return true;
 }
 

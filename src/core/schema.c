@@ -133,8 +133,8 @@ static bool check_value(const wj_field *f, wj_type t, const json_t *v, const cha
             wj_error_set(err, st_value, c_value, path, "must be valid UTF-8 without NUL characters");
             return false;
         }
-        if (!query && (f->flags & WJ_REQUIRED) && blank(s)) {
-            /* A required string must carry something; whitespace-only names are as empty. */
+        if (!query && ((f->flags & WJ_REQUIRED) || f->min >= 1) && blank(s)) {
+            /* A string that must carry something cannot be only spaces either. */
             wj_error_set(err, st_value, c_value, path, "must not be blank");
             return false;
         }

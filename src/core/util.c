@@ -214,3 +214,14 @@ void wj_sha256_hex(const void *p, size_t n, char out[65])
     crypto_hash_sha256(h, p, n);
     sodium_bin2hex(out, 65, h, sizeof h);
 }
+
+void wj_like_pattern(char *out, size_t n, const char *prefix, const char *s, const char *suffix)
+{
+    size_t k = (size_t)snprintf(out, n, "%s", prefix);
+    for (; *s && k + 2 < n; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            out[k++] = '\\';
+        out[k++] = *s;
+    }
+    snprintf(out + k, n - k, "%s", suffix);
+}

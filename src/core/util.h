@@ -41,6 +41,10 @@ char *wj_b64url_encode(const unsigned char *p, size_t n);
 /* Decodes into a heap buffer; NULL on invalid input. *n receives the length. */
 unsigned char *wj_b64url_decode(const char *s, size_t *n);
 
+/* Writes prefix + s + suffix with LIKE's wildcards in s (%, _ and \) escaped by a
+ * backslash, for `… LIKE ? ESCAPE '\'` with the result bound as the parameter. */
+void wj_like_pattern(char *out, size_t n, const char *prefix, const char *s, const char *suffix);
+
 /* Lower-case hex SHA-256 of p (65 bytes written including NUL). */
 void wj_sha256_hex(const void *p, size_t n, char out[65]);
 

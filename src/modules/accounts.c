@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../core/auth.h"
 #include "../core/clock.h"
@@ -62,7 +61,7 @@ static void login(wj_req *r)
         return;
     }
     if (failures >= WJ_LOGIN_DELAY_AFTER)
-        sleep((unsigned)(failures - WJ_LOGIN_DELAY_AFTER + 1)); /* 1 s after the 5th, growing */
+        r->delay_ms = 1000 * (failures - WJ_LOGIN_DELAY_AFTER + 1); /* 1 s after the 5th, growing */
 
     db_rows *rows;
     if (db_query(c, "SELECT id, password_hash, display_name FROM users WHERE username = ? AND active = 1",

@@ -230,13 +230,13 @@ static void list(wj_req *r)
         parent_id = p.id;
     }
     char like[300];
-    snprintf(like, sizeof like, "%%%s%%", q ? q : "");
+    wj_like_pattern(like, sizeof like, "%", q ? q : "", "%");
     db_rows *rows;
     /* Without parent or q: the top of the tree. With q: search the whole tree by name. */
     if (db_query(c,
                  "SELECT " AREA_COLS " FROM areas a WHERE "
                  "((? = 0 AND ? = '' AND a.parent_id IS NULL) OR (? <> 0 AND a.parent_id = ?) OR (? = 0 AND ? <> '')) "
-                 "AND (? = '' OR a.name LIKE ?) AND (? = '' OR a.level = ?) AND a.code > ? ORDER BY a.code LIMIT ?",
+                 "AND (? = '' OR a.name LIKE ? ESCAPE '\\') AND (? = '' OR a.level = ?) AND a.code > ? ORDER BY a.code LIMIT ?",
                  DBP(DB_I(parent_id), DB_S(q ? q : ""), DB_I(parent_id), DB_I(parent_id), DB_I(parent_id),
                      DB_S(q ? q : ""), DB_S(q ? q : ""), DB_S(like), DB_S(level ? level : ""), DB_S(level ? level : ""),
                      DB_S(pg.after ? pg.key : ""), DB_I(pg.limit + 1)),

@@ -37,18 +37,6 @@ typedef struct list_sql {
     char name_like[1024];
 } list_sql;
 
-/* Writes `s` as a LIKE pattern with %, _ and \ escaped (for ESCAPE '\'), then `suffix`. */
-static void like_pattern(char *out, size_t n, const char *prefix, const char *s, const char *suffix)
-{
-    size_t k = (size_t)snprintf(out, n, "%s", prefix);
-    for (; *s && k + 2 < n; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            out[k++] = '\\';
-        out[k++] = *s;
-    }
-    snprintf(out + k, n - k, "%s", suffix);
-}
-
 static void add(list_sql *q, const char *fragment, db_val v)
 {
     wj_buf_puts(&q->sql, fragment);
@@ -68,7 +56,7 @@ static bool add_filters(wj_req *r, list_sql *q)
             wj_fail(r, 400, "invalid_parameter", "area", "no area has code %s", area);
             return false;
         }
-        like_pattern(q->area_like, sizeof q->area_like, "", a.path, "%");
+        wj_like_pattern(q->area_like, sizeof q->area_like, "", a.path, "%");
         add(q, " AND f.area_path LIKE ? ESCAPE '\\'", DB_S(q->area_like));
     }
     if (level)
@@ -79,7 +67,7 @@ static bool add_filters(wj_req *r, list_sql *q)
         add(q, " AND EXISTS (SELECT 1 FROM facility_capabilities k WHERE k.facility_id = f.id AND k.capability = ?)",
             DB_S(cap));
     if (name) {
-        like_pattern(q->name_like, sizeof q->name_like, "%", name, "%");
+        wj_like_pattern(q->name_like, sizeof q->name_like, "%", name, "%");
         add(q, " AND LOWER(f.name) LIKE LOWER(?) ESCAPE '\\'", DB_S(q->name_like));
     }
     if (!active || strcmp(active, "all") != 0)
