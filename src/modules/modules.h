@@ -9,5 +9,6 @@ extern const wj_module wj_module_accounts;
 extern const wj_module wj_module_audit;
 extern const wj_module wj_module_areas;
 extern const wj_module wj_module_facilities;
+extern const wj_module wj_module_map;
 
 #endif

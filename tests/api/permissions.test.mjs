@@ -72,6 +72,7 @@ const fixtures = {
   },
   'GET /api/v1/me': async () => ({ path: '/api/v1/me' }),
   'GET /api/v1/menu': async () => ({ path: '/api/v1/menu' }),
+  'GET /api/v1/map/roads': async () => ({ path: '/api/v1/map/roads' }),
   'GET /api/v1/audit': async () => ({ path: '/api/v1/audit?limit=5' }),
   'GET /api/v1/areas': async () => ({ path: `/api/v1/areas?parent=${TARGET_PARENT}` }),
   'GET /api/v1/areas/{code}': async () => ({ path: `/api/v1/areas/${TARGET_AREA}` }),
