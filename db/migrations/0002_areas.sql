@@ -10,6 +10,8 @@ CREATE TABLE areas (
     level TEXT NOT NULL,
     parent_id BIGINT REFERENCES areas(id),
     path TEXT NOT NULL,
+    lat DOUBLE PRECISION,   -- a representative point (WGS-84) for maps, e.g. the community office
+    lon DOUBLE PRECISION,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     version BIGINT NOT NULL DEFAULT 1

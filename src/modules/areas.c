@@ -152,11 +152,31 @@ int64_t areas_insert(wj_conn *c, const char *code, const char *name, const char 
     return id;
 }
 
+bool areas_set_location(wj_conn *c, int64_t id, double lat, double lon)
+{
+    return db_exec(c, "UPDATE areas SET lat = ?, lon = ? WHERE id = ?", DBP(DB_D(lat), DB_D(lon), DB_I(id)), NULL) ==
+           DB_OK;
+}
+
+bool areas_location(wj_conn *c, int64_t id, double *lat, double *lon)
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT lat, lon FROM areas WHERE id = ? AND lat IS NOT NULL", DBP(DB_I(id)), &rows) != DB_OK)
+        return false;
+    bool ok = rows->nrows == 1;
+    if (ok) {
+        *lat = db_double(rows, 0, 0);
+        *lon = db_double(rows, 0, 1);
+    }
+    db_rows_free(rows);
+    return ok;
+}
+
 /* ---- JSON ---- */
 
 static json_t *area_json(wj_conn *c, db_rows *rows, int i, bool detail)
 {
-    /* columns: id, code, name, level, parent_id, version, updated_at, children */
+    /* columns: id, code, name, level, parent_id, version, updated_at, children, lat, lon */
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i}", "id", db_text(rows, i, 0), "code", db_text(rows, i, 1), "name",
                           db_text(rows, i, 2), "level", db_text(rows, i, 3), "children", (int)db_int(rows, i, 7));
     areas_ref parent;
@@ -164,6 +184,10 @@ static json_t *area_json(wj_conn *c, db_rows *rows, int i, bool detail)
         json_object_set_new(o, "parent_code", json_string(parent.code));
     else
         json_object_set_new(o, "parent_code", json_null());
+    if (!db_is_null(rows, i, 8)) {
+        json_object_set_new(o, "lat", json_real(db_double(rows, i, 8)));
+        json_object_set_new(o, "lon", json_real(db_double(rows, i, 9)));
+    }
     if (!detail)
         return o;
     char t[32];
@@ -209,7 +233,7 @@ static json_t *area_json(wj_conn *c, db_rows *rows, int i, bool detail)
 
 #define AREA_COLS                                                                                                      \
     "a.id, a.code, a.name, a.level, a.parent_id, a.version, a.updated_at, "                                          \
-    "(SELECT COUNT(*) FROM areas k WHERE k.parent_id = a.id)"
+    "(SELECT COUNT(*) FROM areas k WHERE k.parent_id = a.id), a.lat, a.lon"
 
 static void list(wj_req *r)
 {

@@ -19,6 +19,10 @@ typedef struct areas_ref {
  * old references working). False when no area ever had the code. */
 bool areas_find_by_code(wj_conn *c, const char *code, areas_ref *out);
 bool areas_find_by_id(wj_conn *c, int64_t id, areas_ref *out);
+/* Sets an area's representative point (WGS-84). */
+bool areas_set_location(wj_conn *c, int64_t id, double lat, double lon);
+/* Its representative point; false when it has none. */
+bool areas_location(wj_conn *c, int64_t id, double *lat, double *lon);
 /* Adds an area (demo data, imports). parent_id 0 for a city. Returns the id, 0 on error. */
 int64_t areas_insert(wj_conn *c, const char *code, const char *name, const char *level, int64_t parent_id,
                      int64_t by_user);
