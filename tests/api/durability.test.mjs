@@ -31,23 +31,23 @@ describe('durability', () => {
       const token = await srv.login('admin');
       const area = await srv.req('POST', '/api/v1/areas', {
         token,
-        body: { code: '370102009000', name: '持久街道', level: 'street', parent_code: '370102000000' },
+        body: { code: '370102909000', name: '持久街道', level: 'street', parent_code: '370102000000' },
       });
       assert.equal(area.status, 201, area.text);
       const fac = await srv.req('POST', '/api/v1/facilities', {
         token,
-        body: { name: '持久诊所', level: 'unrated', type: 'village_clinic', area_code: '370102009000' },
+        body: { name: '持久诊所', level: 'unrated', type: 'village_clinic', area_code: '370102909000' },
       });
       assert.equal(fac.status, 201, fac.text);
       const x = await srv.kill9();
       assert.equal(x.signal, 'SIGKILL');
       await srv.restart();
-      const a = await srv.req('GET', '/api/v1/areas/370102009000', { token }); // sessions are durable too
+      const a = await srv.req('GET', '/api/v1/areas/370102909000', { token }); // sessions are durable too
       assert.equal(a.status, 200, a.text);
       assert.equal(a.json.id, area.json.id);
       const f = await srv.req('GET', `/api/v1/facilities/${fac.json.id}`, { token });
       assert.equal(f.status, 200, f.text);
-      assert.equal(f.json.area.code, '370102009000');
+      assert.equal(f.json.area.code, '370102909000');
       // The audit rows of those writes were committed with them.
       const audit = await srv.as('auditor', 'GET', `/api/v1/audit?resource_type=area&resource_id=${area.json.id}`);
       assert.equal(audit.status, 200);
@@ -90,7 +90,7 @@ describe('durability', () => {
       await new Promise((r) => setTimeout(r, 300));
       // A rejected write is audited by the background writer, in batches: still queued.
       const refused = await srv.as('resident', 'POST', '/api/v1/areas', {
-        body: { code: '370102010000', name: '拒绝街道', level: 'street', parent_code: '370102000000' },
+        body: { code: '370102910000', name: '拒绝街道', level: 'street', parent_code: '370102000000' },
       });
       assert.equal(refused.status, 403);
       await srv.shutdown(); // SIGTERM, asserts exit status 0
@@ -115,7 +115,7 @@ describe('durability', () => {
       const token = await srv.login('admin');
       const made = await srv.req('POST', '/api/v1/areas', {
         token,
-        body: { code: '370102011000', name: '备份街道', level: 'street', parent_code: '370102000000' },
+        body: { code: '370102911000', name: '备份街道', level: 'street', parent_code: '370102000000' },
       });
       assert.equal(made.status, 201, made.text);
       // Writes keep coming while the backup runs.
@@ -124,7 +124,7 @@ describe('durability', () => {
         for (let i = 0; writing; i++) {
           const r = await srv.req('POST', '/api/v1/facilities', {
             token,
-            body: { name: `备份期间诊所${i}`, level: 'unrated', type: 'village_clinic', area_code: '370102011000' },
+            body: { name: `备份期间诊所${i}`, level: 'unrated', type: 'village_clinic', area_code: '370102911000' },
           });
           assert.equal(r.status, 201, r.text);
         }
@@ -148,10 +148,10 @@ describe('durability', () => {
         // The copy is a working database: serve it and find the data.
         const copy = await startServer({ db: { url: out, drop: async () => fs.rmSync(out, { force: true }) } });
         try {
-          const r = await copy.as('staff', 'GET', '/api/v1/areas/370102011000');
+          const r = await copy.as('staff', 'GET', '/api/v1/areas/370102911000');
           assert.equal(r.status, 200, r.text);
           assert.equal(r.json.id, made.json.id);
-          const f = await copy.as('staff', 'GET', '/api/v1/facilities?area=370102011000&limit=500');
+          const f = await copy.as('staff', 'GET', '/api/v1/facilities?area=370102911000&limit=500');
           assert.equal(f.status, 200);
         } finally {
           await copy.stop();

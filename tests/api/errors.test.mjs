@@ -13,9 +13,9 @@
 //   {{now+Nh}}         the current time plus N hours, RFC 3339 (for X-Weijian-Test-Now)
 //   {{uniq}}           a string unique in this run
 //   {{rep:N:TEXT}}     TEXT repeated N times
-// "setup" requests run first (each with its own "expect": {"status"}). After every rejected
-// write the whole area tree and facility directory are compared with a snapshot taken
-// before it: a rejected request changes no business data.
+// "setup" requests run first (each with its own "expect": {"status"}). Around every rejected
+// write the whole area tree and facility directory (as their lists show them) and, in full,
+// the records the request names are compared: a rejected request changes no business data.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +31,7 @@ const files = fs
 
 let srv;
 let uniq = 0;
-let snap = null; // the data as of now, or null when a write may have changed it since
+let known = null; // globalState() as of now, or null when a write may have changed it since
 const vars = {};
 
 before(async () => {
@@ -108,10 +108,9 @@ async function expand(v) {
   return v;
 }
 
-async function send(c) {
-  const headers = c.headers ? await expand(c.headers) : {};
-  const p = await expand(c.path);
-  const opts = { headers };
+/* The request of a case with its placeholders filled: {as, method, path, opts}. */
+async function prepare(c) {
+  const opts = { headers: c.headers ? await expand(c.headers) : {} };
   if (c.raw !== undefined) {
     if (typeof c.raw === 'object') {
       const { repeat, times, prefix = '', suffix = '' } = c.raw;
@@ -122,28 +121,35 @@ async function send(c) {
   } else if (c.body !== undefined) {
     opts.body = await expand(c.body);
   }
-  return srv.as(c.as ?? null, c.method, p, opts);
+  return { as: c.as ?? null, method: c.method, path: await expand(c.path), opts };
 }
 
-/* Everything a rejected write could have changed: the area tree with each area's detail
- * (version, code history) and every facility's document. */
-async function snapshot() {
-  const areas = {};
+function send(q) {
+  return srv.as(q.as, q.method, q.path, q.opts);
+}
+
+async function getJson(p) {
+  const r = await srv.as('admin', 'GET', p);
+  assert.equal(r.status, 200, `GET ${p}: ${r.text}`);
+  return r.json;
+}
+
+/* The whole directory, cheaply: every area as its parent's list shows it (code, name,
+ * level, children) and every facility as the list shows it (with version). */
+async function globalState() {
+  const tree = {};
   const walk = async (parent) => {
     let cursor = null;
     do {
       const q = new URLSearchParams({ limit: '500' });
       if (parent) q.set('parent', parent);
       if (cursor) q.set('cursor', cursor);
-      const r = await srv.as('admin', 'GET', `/api/v1/areas?${q}`);
-      assert.equal(r.status, 200, r.text);
-      for (const a of r.json.items) {
-        const d = await srv.as('admin', 'GET', `/api/v1/areas/${a.code}`);
-        assert.equal(d.status, 200, d.text);
-        areas[a.code] = d.json;
+      const j = await getJson(`/api/v1/areas?${q}`);
+      for (const a of j.items) {
+        tree[a.code] = a;
         if (a.children) await walk(a.code);
       }
-      cursor = r.json.next_cursor;
+      cursor = j.next_cursor;
     } while (cursor);
   };
   await walk(null);
@@ -152,22 +158,35 @@ async function snapshot() {
   do {
     const q = new URLSearchParams({ limit: '500', active: 'all' });
     if (cursor) q.set('cursor', cursor);
-    const r = await srv.as('admin', 'GET', `/api/v1/facilities?${q}`);
-    assert.equal(r.status, 200, r.text);
-    for (const f of r.json.items) {
-      const d = await srv.as('admin', 'GET', `/api/v1/facilities/${f.id}`);
-      assert.equal(d.status, 200, d.text);
-      facilities[f.id] = d.json;
-    }
-    cursor = r.json.next_cursor;
+    const j = await getJson(`/api/v1/facilities?${q}`);
+    for (const f of j.items) facilities[f.id] = f;
+    cursor = j.next_cursor;
   } while (cursor);
-  return { areas, facilities };
+  return { tree, facilities };
 }
 
-/* What differs between two snapshots, one line per record ('' when nothing). */
+/* The records a request names (area codes in its path or body, a facility id in its path),
+ * in full: version, code history, campuses; or their absence. */
+async function details(q) {
+  const text = `${q.path} ${JSON.stringify(q.opts.body ?? '')} ${String(q.opts.raw ?? '').slice(0, 4000)}`;
+  const out = {};
+  for (const code of new Set(text.match(/(?<!\d)\d{12}(?!\d)/g) || [])) {
+    const r = await srv.as('admin', 'GET', `/api/v1/areas/${code}`);
+    out[`area ${code}`] = { status: r.status, body: r.json };
+  }
+  const fid = /\/facilities\/(\d+)/.exec(q.path);
+  if (fid) {
+    const r = await srv.as('admin', 'GET', `/api/v1/facilities/${fid[1]}`);
+    const h = await srv.as('admin', 'GET', `/api/v1/facilities/${fid[1]}/history?limit=500`);
+    out[`facility ${fid[1]}`] = { status: r.status, body: r.json, history: h.json };
+  }
+  return out;
+}
+
+/* What differs between two states, one line per record ('' when nothing). */
 function diff(a, b) {
   let out = '';
-  for (const kind of ['areas', 'facilities']) {
+  for (const kind of ['tree', 'facilities', 'details']) {
     for (const k of new Set([...Object.keys(a[kind]), ...Object.keys(b[kind])])) {
       const x = JSON.stringify(a[kind][k]);
       const y = JSON.stringify(b[kind][k]);
@@ -184,17 +203,19 @@ for (const f of files) {
   describe(f, () => {
     for (const c of cases) {
       test(c.name, async () => {
-        for (const s of c.setup || []) {
-          const r = await send(s);
-          if (s.expect?.status) assert.equal(r.status, s.expect.status, `setup ${s.method} ${s.path}: ${r.text}`);
-          for (const [k, p] of Object.entries(s.save || {})) vars[k] = getPath(r, p);
-          if (isWrite(s.method)) snap = null;
+        for (const st of c.setup || []) {
+          const r = await send(await prepare(st));
+          if (st.expect?.status) assert.equal(r.status, st.expect.status, `setup ${st.method} ${st.path}: ${r.text}`);
+          for (const [k, p] of Object.entries(st.save || {})) vars[k] = getPath(r, p);
+          if (isWrite(st.method)) known = null;
         }
+        const q = await prepare(c);
         const rejectedWrite = isWrite(c.method) && c.expect.status >= 400;
-        if (rejectedWrite && !snap) snap = await snapshot();
-        const r = await send(c);
-        if (isWrite(c.method) && r.status < 400) snap = null; // it did change something
-        const ctx = `${c.method} ${c.path} as ${c.as}`;
+        let before;
+        if (rejectedWrite) before = { ...(known ?? (await globalState())), details: await details(q) };
+        const r = await send(q);
+        if (isWrite(c.method) && r.status < 400) known = null; // it did change something
+        const ctx = `${c.method} ${q.path.slice(0, 200)} as ${c.as}`;
         if (c.expect.status >= 400) {
           assertError(r, c.expect.status, c.expect.code, c.expect.field, ctx);
         } else {
@@ -205,7 +226,8 @@ for (const f of files) {
         for (const [k, v] of Object.entries(c.expect.headers || {}))
           assert.equal(r.headers[k.toLowerCase()], await expand(v), `header ${k} of ${ctx}`);
         if (rejectedWrite) {
-          const changes = diff(snap, await snapshot());
+          known = await globalState();
+          const changes = diff(before, { ...known, details: await details(q) });
           assert.equal(changes, '', `${ctx} was rejected (${r.status}) but changed data:\n${changes}`);
         }
       });

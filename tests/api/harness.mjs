@@ -194,6 +194,16 @@ export function request(base, method, p, opts = {}) {
 
 const live = new Set();
 
+/* A test process that dies (a failed pipe, Ctrl-C) must not leave servers running. */
+process.on('exit', () => {
+  for (const s of live) s.proc.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.once(sig, () => {
+    for (const s of live) s.proc.kill('SIGKILL');
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[sig]);
+  });
+
 /** For failure messages: every running server's notable stderr lines (errors, anything not
  * a request log line) and its last lines. */
 export function liveTails(n = 25) {
