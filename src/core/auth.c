@@ -282,40 +282,43 @@ bool wj_session_revoke(wj_conn *c, int64_t session_id)
 
 /* ---- login throttling ---- */
 
-int wj_login_failures(wj_conn *c, const char *username, const char *ip)
+int wj_login_attempt(wj_conn *c, const char *username, const char *ip, int64_t attempt[2])
 {
     char ukey[160], ikey[80];
     snprintf(ukey, sizeof ukey, "user:%s", username);
     snprintf(ikey, sizeof ikey, "addr:%s", ip ? ip : "");
+    int64_t now = wj_now_ms(), since = now - WJ_LOGIN_WINDOW_MS;
+    attempt[0] = attempt[1] = 0;
+    /* One lock for all throttling bookkeeping: the transaction is a count and two inserts. */
+    if (db_lock(c, 0x77696c6f67696eLL) != DB_OK)
+        return WJ_LOGIN_BLOCK_AFTER;
     db_rows *rows;
-    int64_t since = wj_now_ms() - WJ_LOGIN_WINDOW_MS;
     if (db_query(c,
                  "SELECT (SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?), "
                  "(SELECT COUNT(*) FROM login_failures WHERE key = ? AND at > ?)",
                  DBP(DB_S(ukey), DB_I(since), DB_S(ikey), DB_I(since)), &rows) != DB_OK)
-        return 0;
+        return WJ_LOGIN_BLOCK_AFTER; /* fail closed */
     int64_t a = db_int(rows, 0, 0), b = db_int(rows, 0, 1);
     db_rows_free(rows);
-    return (int)(a > b ? a : b);
+    int failures = (int)(a > b ? a : b);
+    if (failures >= WJ_LOGIN_BLOCK_AFTER)
+        return failures;
+    /* Rows older than the window are useless: trimmed here so the table stays small. */
+    db_exec(c, "DELETE FROM login_failures WHERE at <= ?", DBP(DB_I(since)), NULL);
+    attempt[0] = wj_id_new();
+    attempt[1] = wj_id_new();
+    if (db_exec(c, "INSERT INTO login_failures (id, key, at) VALUES (?, ?, ?)", DBP(DB_I(attempt[0]), DB_S(ukey), DB_I(now)),
+                NULL) != DB_OK ||
+        db_exec(c, "INSERT INTO login_failures (id, key, at) VALUES (?, ?, ?)", DBP(DB_I(attempt[1]), DB_S(ikey), DB_I(now)),
+                NULL) != DB_OK)
+        return WJ_LOGIN_BLOCK_AFTER;
+    return failures;
 }
 
-void wj_login_failure_record(wj_conn *c, const char *username, const char *ip)
-{
-    char ukey[160], ikey[80];
-    snprintf(ukey, sizeof ukey, "user:%s", username);
-    snprintf(ikey, sizeof ikey, "addr:%s", ip ? ip : "");
-    int64_t now = wj_now_ms();
-    /* Rows older than the window are useless: trimmed on each failure so the table stays small. */
-    db_exec(c, "DELETE FROM login_failures WHERE at <= ?", DBP(DB_I(now - WJ_LOGIN_WINDOW_MS)), NULL);
-    db_exec(c, "INSERT INTO login_failures (id, key, at) VALUES (?, ?, ?)", DBP(DB_I(wj_id_new()), DB_S(ukey), DB_I(now)),
-            NULL);
-    db_exec(c, "INSERT INTO login_failures (id, key, at) VALUES (?, ?, ?)", DBP(DB_I(wj_id_new()), DB_S(ikey), DB_I(now)),
-            NULL);
-}
-
-void wj_login_failure_clear(wj_conn *c, const char *username)
+bool wj_login_attempt_succeeded(wj_conn *c, const char *username, const int64_t attempt[2])
 {
     char ukey[160];
     snprintf(ukey, sizeof ukey, "user:%s", username);
-    db_exec(c, "DELETE FROM login_failures WHERE key = ?", DBP(DB_S(ukey)), NULL);
+    return db_exec(c, "DELETE FROM login_failures WHERE key = ?", DBP(DB_S(ukey)), NULL) == DB_OK &&
+           db_exec(c, "DELETE FROM login_failures WHERE id = ?", DBP(DB_I(attempt[1])), NULL) == DB_OK;
 }

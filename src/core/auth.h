@@ -42,9 +42,13 @@ bool wj_session_revoke(wj_conn *c, int64_t session_id);
 #define WJ_LOGIN_WINDOW_MS (15LL * 60 * 1000)
 #define WJ_LOGIN_DELAY_AFTER 5
 #define WJ_LOGIN_BLOCK_AFTER 10
-/* Failures in the window for this username or address, whichever is higher. */
-int wj_login_failures(wj_conn *c, const char *username, const char *ip);
-void wj_login_failure_record(wj_conn *c, const char *username, const char *ip);
-void wj_login_failure_clear(wj_conn *c, const char *username);
+/* In a write transaction: counts the failures in the window for this username or address
+ * (whichever is higher) and, when below the block limit, records this attempt as a failure
+ * in advance — atomically, so concurrent attempts cannot all slip under the limit. The ids
+ * of the rows recorded go to `attempt`. Returns the count before this attempt. */
+int wj_login_attempt(wj_conn *c, const char *username, const char *ip, int64_t attempt[2]);
+/* In a write transaction, after a right password: forgets the account's failures and the
+ * address row of this attempt. */
+bool wj_login_attempt_succeeded(wj_conn *c, const char *username, const int64_t attempt[2]);
 
 #endif

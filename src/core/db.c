@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 #define STMT_CACHE 64
@@ -46,8 +47,7 @@ struct wj_db {
 static void set_err(wj_conn *c, const char *what, const char *detail, const char *sql)
 {
     snprintf(c->errmsg, sizeof c->errmsg, "%s: %s", what, detail ? detail : "");
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"db\",\"what\":\"%s\",\"detail\":\"%.200s\",\"sql\":\"%.120s\"}\n",
-            what, detail ? detail : "", sql ? sql : "");
+    wj_log("error", "db", "what", what, "detail", detail, "sql", sql, NULL);
 }
 
 static bool is_pg_url(const char *url)
@@ -573,6 +573,13 @@ db_status db_exec_script(wj_conn *c, const char *sql)
         return DB_ERROR;
     }
     return DB_OK;
+}
+
+db_status db_lock(wj_conn *c, int64_t key)
+{
+    if (!c->pg)
+        return DB_OK;
+    return db_exec(c, "SELECT pg_advisory_xact_lock(?)", DBP(DB_I(key)), NULL);
 }
 
 /* ---- transactions ---- */

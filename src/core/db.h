@@ -77,6 +77,10 @@ bool db_in_tx(const wj_conn *c);
  * (may be NULL) receives the number of rows changed. On failure *out is NULL. */
 db_status db_query(wj_conn *c, const char *sql, const db_val *params, int n, db_rows **out);
 db_status db_exec(wj_conn *c, const char *sql, const db_val *params, int n, int64_t *changes);
+/* Serialises write transactions that share `key` until the transaction ends: a PostgreSQL
+ * advisory transaction lock; on SQLite a no-op, as its write transactions are already
+ * exclusive. Use it where a check and a write must not interleave (throttling, keys). */
+db_status db_lock(wj_conn *c, int64_t key);
 /* Runs a script of several statements without parameters (migrations). */
 db_status db_exec_script(wj_conn *c, const char *sql);
 /* The last error message of this connection (for logs, never for clients). */

@@ -24,6 +24,8 @@ void wj_dispatch_audit_event(const wj_req *r, wj_audit_event *ev)
     if (r->who) {
         ev->user_id = r->who->user_id;
         snprintf(ev->username, sizeof ev->username, "%s", r->who->username);
+    } else if (r->audit_actor) {
+        snprintf(ev->username, sizeof ev->username, "%s", r->audit_actor);
     }
     snprintf(ev->method, sizeof ev->method, "%s", r->method);
     snprintf(ev->route, sizeof ev->route, "%s", r->route ? r->route->path : "");
@@ -64,12 +66,25 @@ static bool check_if_match(wj_req *r)
     return true;
 }
 
+/* Is the Content-Type header `type`, with or without parameters ("; charset=…")? */
+static bool media_type_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+    return ct && strncasecmp(ct, type, n) == 0 && (!ct[n] || ct[n] == ';' || ct[n] == ' ');
+}
+
 static bool parse_body(wj_req *r)
 {
     bool has_body = r->raw_len > 0;
     const wj_route *rt = r->route;
-    if (rt->flags & WJ_RAW_BODY)
+    if (rt->flags & WJ_RAW_BODY) {
+        /* Raw bodies are files to import: CSV, read by the handler from raw_body. */
+        if (!media_type_is(r->header(r, "Content-Type"), "text/csv")) {
+            wj_fail(r, 415, "unsupported_media_type", "Content-Type", "send the file as text/csv");
+            return false;
+        }
         return true;
+    }
     if (!rt->body) {
         if (has_body) {
             /* A body where none belongs is most likely a client mistake: say so. */
@@ -88,8 +103,7 @@ static bool parse_body(wj_req *r)
         }
         return true;
     }
-    const char *ct = r->header(r, "Content-Type");
-    if (!ct || (strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
+    if (!media_type_is(r->header(r, "Content-Type"), "application/json")) {
         wj_fail(r, 415, "unsupported_media_type", "Content-Type", "send the body as application/json");
         return false;
     }
@@ -186,7 +200,7 @@ void wj_dispatch(wj_req *r, int route_index)
     memset(&who, 0, sizeof who);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    if (r->route)
+    if (r->route && !r->err.status) /* the HTTP layer may have refused it already (413) */
         run_pipeline(r, &who);
     if (r->conn && db_in_tx(r->conn))
         db_rollback(r->conn);

@@ -226,7 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         wj_clock_set_thread_override(override_ms);
 #endif
     if (cx->too_large) {
-        r->route = NULL;
+        /* The route (when one matched) stays, so the refusal is logged and audited under it. */
         wj_fail(r, 413, "payload_too_large", NULL, "the body exceeds %zu bytes", body_limit);
     } else if (cx->match == WJ_MATCH_NO_PATH) {
         r->route = NULL;

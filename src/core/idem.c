@@ -67,19 +67,15 @@ bool wj_idem_recheck(wj_req *r)
 {
     if (!r->idem_key)
         return false;
-    if (db_kind(r->db) == WJ_DB_PG) {
-        /* Serialise requests with the same key until this transaction ends; on SQLite the
-         * single writer already does. */
-        char h[65];
-        char *k = wj_xasprintf("%lld:%s", (long long)r->who->user_id, r->idem_key);
-        wj_sha256_hex(k, strlen(k), h);
-        free(k);
-        h[15] = '\0';
-        int64_t lock = strtoll(h, NULL, 16);
-        if (db_exec(r->conn, "SELECT pg_advisory_xact_lock(?)", DBP(DB_I(lock)), NULL) != DB_OK) {
-            wj_fail_internal(r, "idempotency lock");
-            return true;
-        }
+    /* Requests with the same key wait for each other until this transaction ends. */
+    char h[65];
+    char *k = wj_xasprintf("idem:%lld:%s", (long long)r->who->user_id, r->idem_key);
+    wj_sha256_hex(k, strlen(k), h);
+    free(k);
+    h[15] = '\0';
+    if (db_lock(r->conn, strtoll(h, NULL, 16)) != DB_OK) {
+        wj_fail_internal(r, "idempotency lock");
+        return true;
     }
     return lookup(r);
 }

@@ -169,8 +169,8 @@ struct wj_req {
     wj_error err;
     char etag[40];
     char location[200];
-    wj_header resp_headers[4];
-    char *resp_header_values[4];
+    wj_header resp_headers[8];
+    char *resp_header_values[8];
     int nresp_headers;
 
     /* Hold the answer back this long (login throttling). The connection is parked, not
@@ -180,6 +180,7 @@ struct wj_req {
     /* audit: what the request acted on (set by handlers that write or read personal data) */
     const char *audit_type;
     int64_t audit_id;
+    const char *audit_actor; /* username to record when there is no session (failed logins) */
 
     /* private to the core */
     wj_conn *conn;

@@ -144,6 +144,10 @@ static json_t *operation(const wj_route *r, const wj_module *m)
                             json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content", "application/json", "schema",
                                       "$ref", ref));
     }
+    if (r->flags & WJ_RAW_BODY)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:{s:s}}}}", "required", 1, "content", "text/csv", "schema", "type",
+                                      "string"));
     json_t *resp = json_object();
     char code[8];
     snprintf(code, sizeof code, "%d", r->success ? r->success : 200);
@@ -159,7 +163,7 @@ static json_t *operation(const wj_route *r, const wj_module *m)
         json_object_set_new(resp, "412", error_response("stale_version"));
         json_object_set_new(resp, "428", error_response("precondition_required"));
     }
-    if (r->body) {
+    if (r->body || (r->flags & WJ_RAW_BODY)) {
         json_object_set_new(resp, "413", error_response("payload_too_large"));
         json_object_set_new(resp, "415", error_response("unsupported_media_type"));
         json_object_set_new(resp, "422", error_response("missing_field, invalid_value, unknown_reference"));

@@ -10,6 +10,7 @@
 #include "dispatch.h"
 #include "ids.h"
 #include "idem.h"
+#include "log.h"
 #include "module.h"
 #include "util.h"
 
@@ -78,8 +79,8 @@ void wj_fail_details(wj_req *r, int status, const char *code, const char *field,
 
 void wj_fail_internal(wj_req *r, const char *what)
 {
-    fprintf(stderr, "{\"level\":\"error\",\"msg\":\"internal\",\"route\":\"%s\",\"what\":\"%s\",\"db\":\"%.200s\"}\n",
-            r->route ? r->route->path : "", what, r->conn ? db_errmsg(r->conn) : "");
+    wj_log("error", "internal", "route", r->route ? r->route->path : "", "what", what, "db",
+           r->conn ? db_errmsg(r->conn) : NULL, NULL);
     wj_fail(r, 500, "internal", NULL, "internal error");
 }
 

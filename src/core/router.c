@@ -111,7 +111,9 @@ wj_match wj_router_match(const char *method, const char *path, char *buf, size_t
         if (np < 0)
             continue;
         path_seen = true;
-        if (strcmp(routes[i].route->method, method) != 0 || np >= best_np)
+        /* HEAD is served wherever GET is; libmicrohttpd leaves the body out. */
+        const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+        if (strcmp(routes[i].route->method, want) != 0 || np >= best_np)
             continue;
         best = i;
         best_np = np;

@@ -53,11 +53,22 @@ static void login(wj_req *r)
 {
     const char *username = json_string_value(json_object_get(r->body, "username"));
     const char *password = json_string_value(json_object_get(r->body, "password"));
-    wj_conn *c = wj_db_conn(r);
-    int failures = wj_login_failures(c, username, r->client_ip);
+    r->audit_actor = username; /* a failed login is audited under the name it tried */
+    /* First the throttle: count, and record this attempt as a failure in advance, in one
+     * short transaction; the password check (argon2, ~50 ms) runs outside any transaction. */
+    int64_t attempt[2];
+    if (!wj_write_begin(r))
+        return;
+    wj_conn *c = r->conn;
+    int failures = wj_login_attempt(c, username, r->client_ip, attempt);
     if (failures >= WJ_LOGIN_BLOCK_AFTER) {
+        db_rollback(c);
         wj_set_header(r, "Retry-After", "900");
         wj_fail(r, 429, "rate_limited", NULL, "too many failed logins; try again in 15 minutes");
+        return;
+    }
+    if (db_commit(c) != DB_OK) {
+        wj_fail_internal(r, "login attempt");
         return;
     }
     if (failures >= WJ_LOGIN_DELAY_AFTER)
@@ -79,19 +90,16 @@ static void login(wj_req *r)
         snprintf(p.display_name, sizeof p.display_name, "%s", db_text(rows, 0, 2));
     }
     db_rows_free(rows);
-
-    if (!wj_write_begin(r))
-        return;
     if (!ok) {
-        wj_login_failure_record(c, username, r->client_ip);
-        db_commit(c);
         wj_fail(r, 401, "unauthenticated", "password", "wrong username or password");
-        return;
+        return; /* the attempt stays recorded as a failure */
     }
     char *token = NULL, *csrf = NULL;
     int64_t expires;
-    wj_login_failure_clear(c, username);
-    if (!wj_auth_load_grants(c, p.user_id, &p) || !wj_session_create(c, p.user_id, r->client_ip, &token, &csrf, &expires)) {
+    if (!wj_write_begin(r))
+        return;
+    if (!wj_login_attempt_succeeded(c, username, attempt) || !wj_auth_load_grants(c, p.user_id, &p) ||
+        !wj_session_create(c, p.user_id, r->client_ip, &token, &csrf, &expires)) {
         wj_fail_internal(r, "session create");
         return;
     }

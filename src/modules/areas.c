@@ -435,7 +435,15 @@ static void update(wj_req *r)
         return;
     }
     if (changed != 1) {
-        wj_fail(r, 412, "stale_version", "If-Match", "the area changed since you read it");
+        /* Another request committed between the core's If-Match check and this update. */
+        db_rows *vr;
+        char etag[40] = "";
+        if (db_query(c, "SELECT version FROM areas WHERE id = ?", DBP(DB_I(a.id)), &vr) == DB_OK) {
+            snprintf(etag, sizeof etag, "\"%lld\"", (long long)db_int(vr, 0, 0));
+            db_rows_free(vr);
+        }
+        wj_fail_details(r, 412, "stale_version", "If-Match", json_pack("{s:s}", "current_etag", etag),
+                        "the resource changed since you read it");
         return;
     }
     if (db_exec(c, "UPDATE area_history SET valid_to = ? WHERE area_id = ? AND valid_to IS NULL",
