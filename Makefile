@@ -20,7 +20,11 @@ CORE_SRC    := $(wildcard src/core/*.c)
 MODULE_SRC  := $(wildcard src/modules/*.c)
 CLI_SRC     := $(wildcard src/cli/*.c)
 MIGRATIONS  := $(sort $(wildcard db/migrations/*.sql))
-GEN_SRC     := build/gen/migrations.c
+WEB_DIRS    := $(shell find web -type d 2>/dev/null)
+WEB_FILES   := $(shell find web -type f ! -name '.*' 2>/dev/null)
+MIG_GEN     := build/gen/migrations.c
+WEB_GEN     := build/gen/web_assets.c
+GEN_SRC     := $(MIG_GEN) $(WEB_GEN)
 LIB_SRC     := $(CORE_SRC) $(MODULE_SRC) $(GEN_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 
@@ -38,9 +42,14 @@ all: weijian
 deps:
 	@scripts/install-deps
 
-$(GEN_SRC): $(MIGRATIONS) scripts/embed-migrations.sh
+$(MIG_GEN): $(MIGRATIONS) scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-migrations.sh $@ $(MIGRATIONS)
+
+# The console: web/ and the vendored npm files (node_modules/, from package-lock.json).
+$(WEB_GEN): $(WEB_DIRS) $(WEB_FILES) package-lock.json scripts/embed-web.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-web.sh $@
 
 define variant
 build/$(1)/%.o: %.c $$(wildcard src/core/*.h src/modules/*.h src/cli/*.h)

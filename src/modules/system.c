@@ -1,4 +1,5 @@
-/* system.c — module "system": health, metrics, the OpenAPI document and the console menu. */
+/* system.c — module "system": health, metrics, the OpenAPI document, what this server is
+ * (for the console's demo-data banner) and the console menu. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,22 @@ static void openapi(wj_req *r)
     wj_reply(r, 200, wj_openapi_document());
 }
 
+/* What runs here, before login: the console shows "演示数据 / demo data" when `demo` is
+ * true, i.e. when `weijian demo` loaded the demo city into this database (its audit row). */
+static void about(wj_req *r)
+{
+    db_rows *rows;
+    if (db_query(wj_db_conn(r),
+                 "SELECT 1 FROM audit_log WHERE resource_type = ? AND method = ? AND route = ? LIMIT 1",
+                 DBP(DB_S("demo"), DB_S("CLI"), DB_S("weijian demo")), &rows) != DB_OK) {
+        wj_fail_internal(r, "about: audit lookup");
+        return;
+    }
+    bool demo = rows->nrows > 0;
+    db_rows_free(rows);
+    wj_reply(r, 200, json_pack("{s:s, s:b}", "name", "Weijian", "demo", demo));
+}
+
 /* The console menu: one entry per module whose menu permission the caller holds. */
 static void menu(wj_req *r)
 {
@@ -58,6 +75,8 @@ static const wj_route routes[] = {
     {"GET", "/metrics", metrics, NULL, WJ_SCOPE_PUBLIC, .summary = "Prometheus metrics", .success = 200},
     {"GET", "/api/v1/openapi.json", openapi, NULL, WJ_SCOPE_PUBLIC, .summary = "This API, generated from the route tables",
      .success = 200},
+    {"GET", "/api/v1/about", about, NULL, WJ_SCOPE_PUBLIC,
+     .summary = "What this server is: {name, demo} (demo: the demo city is loaded)", .success = 200},
     {"GET", "/api/v1/menu", menu, "session", WJ_SCOPE_ANY,
      .summary = "Console menu entries the caller may open", .success = 200},
     {0},

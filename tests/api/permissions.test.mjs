@@ -59,6 +59,7 @@ const fixtures = {
   'GET /healthz': async () => ({ path: '/healthz' }),
   'GET /metrics': async () => ({ path: '/metrics' }),
   'GET /api/v1/openapi.json': async () => ({ path: '/api/v1/openapi.json' }),
+  'GET /api/v1/about': async () => ({ path: '/api/v1/about' }),
   'POST /api/v1/auth/login': async (who) => ({
     path: '/api/v1/auth/login',
     body: { username: who ?? 'staff', password: PASSWORD },

@@ -1,0 +1,312 @@
+// app.js — the console's entry point: startup (language, code labels, demo flag, session),
+// the shell (top bar, menu from GET /api/v1/menu, demo banner) and the client-side router.
+// Each page is a module under pages/ exporting `render(ctx)`; it may return a cleanup function.
+import * as api from './api.js';
+import { getLang, loadLabels, roleName, setLang, t } from './i18n.js';
+import { clear, errorBlock, h, toast } from './ui.js';
+
+/* path pattern → page module, the permission it needs, and the menu module it belongs to. */
+const routes = [
+  { re: /^\/login$/, page: 'login', public: true },
+  { re: /^\/areas(?:\/(\d{12}))?$/, page: 'areas', perm: 'area.read', module: 'areas' },
+  { re: /^\/facilities$/, page: 'facilities', perm: 'facility.read', module: 'facilities' },
+  { re: /^\/facilities\/map$/, page: 'facility-map', perm: 'facility.read', module: 'facilities' },
+  { re: /^\/facilities\/new$/, page: 'facility-form', perm: 'facility.create', module: 'facilities' },
+  { re: /^\/facilities\/(\d+)$/, page: 'facility', perm: 'facility.read', module: 'facilities' },
+  { re: /^\/facilities\/(\d+)\/edit$/, page: 'facility-form', perm: 'facility.write', module: 'facilities' },
+  { re: /^\/audit$/, page: 'audit', perm: 'audit.read', module: 'audit' },
+  { re: /^\/m\/([a-z_]+)$/, page: 'placeholder' },
+];
+
+/* Where each module's menu entry leads, and its icon (24×24 SVG paths). */
+const modulePages = {
+  areas: { path: '/areas', icon: 'M12 2a7 7 0 0 0-7 7c0 5 7 13 7 13s7-8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z' },
+  facilities: { path: '/facilities', icon: 'M4 21V5a2 2 0 0 1 2-2h12a2 2 0 0 1 2 2v16h-6v-4h-4v4H4zm7-14v2H9v2h2v2h2v-2h2V9h-2V7h-2z' },
+  audit: { path: '/audit', icon: 'M9 2h6v2h3a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2h3V2zm0 4v2h6V6H9zm-1 5v2h8v-2H8zm0 4v2h5v-2H8z' },
+};
+const defaultIcon = 'M4 4h16v16H4z';
+
+export const app = {
+  me: null, // GET /api/v1/me
+  menu: [], // GET /api/v1/menu items
+  demo: false, // GET /api/v1/about
+  openapi: null,
+  hasPerm(p) {
+    return !!this.me?.permissions?.includes(p);
+  },
+  /** Does the server have this route ("GET /api/v1/facilities/export")? Features by other
+   * modules (import, export, the road network) appear when the server offers them. */
+  hasRoute(method, path) {
+    return !!this.openapi?.paths?.[path]?.[method.toLowerCase()];
+  },
+  navigate,
+  rerender: render,
+};
+
+let cleanup = null;
+let renderSeq = 0;
+
+function svgIcon(d) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('class', 'icon');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', d);
+  p.setAttribute('fill', 'currentColor');
+  svg.append(p);
+  return svg;
+}
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  render();
+}
+
+function match(pathname) {
+  for (const r of routes) {
+    const m = r.re.exec(pathname);
+    if (m) return { route: r, params: m.slice(1) };
+  }
+  return null;
+}
+
+/* Where a login lands: the facility directory when the caller may see it, else the first
+ * menu entry. */
+function homePath() {
+  if (app.menu.some((m) => m.module === 'facilities')) return modulePages.facilities.path;
+  for (const m of app.menu) if (modulePages[m.module]) return modulePages[m.module].path;
+  return app.menu.length ? `/m/${app.menu[0].module}` : null;
+}
+
+// ---- the shell ----
+
+function renderBanner() {
+  const b = document.getElementById('demo-banner');
+  b.hidden = !app.demo;
+  if (app.demo) clear(b, h('strong', {}, t('demo.banner')), h('span', {}, t('demo.note')));
+}
+
+function langButton() {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-ghost lang-switch',
+      lang: getLang() === 'zh' ? 'en' : 'zh-CN',
+      'aria-label': t('app.lang.switch.label'),
+      onclick: () => {
+        setLang(getLang() === 'zh' ? 'en' : 'zh');
+        render();
+      },
+    },
+    t('app.lang.switch'),
+  );
+}
+
+function renderTopbar(current) {
+  const bar = document.getElementById('topbar');
+  const user = app.me
+    ? h(
+        'div',
+        { class: 'user', 'aria-label': t('app.account') },
+        h('span', { class: 'user-avatar', 'aria-hidden': 'true' }, (app.me.display_name || app.me.username).slice(0, 1)),
+        h(
+          'span',
+          { class: 'user-text' },
+          h('span', { class: 'user-name' }, app.me.display_name || app.me.username),
+          h('span', { class: 'user-role' }, [...new Set(app.me.grants.map((g) => roleName(g.role)))].join('、')),
+        ),
+      )
+    : null;
+  const logout = app.me
+    ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: doLogout, 'data-testid': 'logout' }, t('app.logout'))
+    : null;
+  clear(
+    bar,
+    h(
+      'a',
+      { href: app.me ? '/' : '/login', class: 'brand' },
+      h('img', { src: '/img/logo.svg', alt: '', width: 32, height: 32 }),
+      h('span', { class: 'brand-text' }, h('span', { class: 'brand-name' }, t('app.name')), h('span', { class: 'brand-org' }, t('app.org'))),
+    ),
+    h('div', { class: 'topbar-right' }, langButton(), user, logout),
+  );
+  const nav = document.getElementById('sidebar');
+  nav.hidden = !app.me || current?.route?.public;
+  nav.setAttribute('aria-label', t('app.menu'));
+  const ul = h('ul', {});
+  for (const m of app.menu) {
+    const page = modulePages[m.module];
+    const path = page ? page.path : `/m/${m.module}`;
+    const active = current?.route?.module === m.module || location.pathname === path;
+    ul.append(
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: path, 'aria-current': active ? 'page' : null, class: active ? 'active' : null },
+          svgIcon(page?.icon ?? defaultIcon),
+          h('span', {}, getLang() === 'zh' ? m.title_zh : m.title_en),
+        ),
+      ),
+    );
+  }
+  clear(
+    nav,
+    ul,
+    h(
+      'p',
+      { class: 'sidebar-foot' },
+      `${t('app.licences')}: `,
+      h('a', { href: '/vendor/leaflet/LICENSE', target: '_blank' }, 'Leaflet'),
+      ' · ',
+      h('a', { href: '/vendor/echarts/LICENSE', target: '_blank' }, 'ECharts'),
+    ),
+  );
+  document.querySelector('.skip-link').textContent = t('app.skip');
+}
+
+async function doLogout() {
+  await api.logout().catch(() => {});
+  app.me = null;
+  app.menu = [];
+  toast(getLang() === 'zh' ? '已退出登录' : 'Logged out');
+  navigate('/login', { replace: true });
+}
+
+async function loadSession() {
+  if (!api.hasCsrf()) return false;
+  try {
+    const [me, menu] = await Promise.all([api.get('/api/v1/me', undefined, { quiet401: true }), api.get('/api/v1/menu', undefined, { quiet401: true })]);
+    app.me = me;
+    app.menu = menu.items;
+    return true;
+  } catch (e) {
+    if (e.status === 401) api.forgetSession();
+    else throw e;
+    return false;
+  }
+}
+
+/** After a successful login: load the caller and the menu, then go where they were going. */
+export async function afterLogin(next) {
+  await loadSession();
+  navigate(next && next.startsWith('/') && !next.startsWith('//') && next !== '/login' ? next : '/', { replace: true });
+}
+
+// ---- the router ----
+
+async function render() {
+  const seq = ++renderSeq;
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch {
+      /* a page's cleanup must not stop navigation */
+    }
+    cleanup = null;
+  }
+  const main = document.getElementById('main');
+  let m = match(location.pathname);
+  if (location.pathname === '/') {
+    if (!app.me) return navigate('/login', { replace: true });
+    const home = homePath();
+    if (home) return navigate(home, { replace: true });
+  }
+  if (m && !m.route.public && !app.me) {
+    const next = location.pathname + location.search;
+    return navigate(`/login?next=${encodeURIComponent(next)}`, { replace: true });
+  }
+  if (m?.route.page === 'login' && app.me) return navigate('/', { replace: true });
+  renderBanner();
+  renderTopbar(m);
+  document.body.classList.toggle('is-login', m?.route.page === 'login');
+  clear(main);
+  let pageName = m ? m.route.page : 'notfound';
+  if (m?.route.perm && !app.hasPerm(m.route.perm)) pageName = 'forbidden';
+  const ctx = {
+    main,
+    params: m?.params ?? [],
+    query: new URLSearchParams(location.search),
+    app,
+    isCurrent: () => seq === renderSeq,
+  };
+  try {
+    if (pageName === 'notfound' || pageName === 'forbidden') {
+      simplePage(main, pageName);
+    } else {
+      const mod = await import(`./pages/${pageName}.js`);
+      if (seq !== renderSeq) return;
+      const c = await mod.render(ctx);
+      if (seq !== renderSeq) {
+        if (typeof c === 'function') c();
+        return;
+      }
+      cleanup = typeof c === 'function' ? c : null;
+    }
+  } catch (e) {
+    if (seq !== renderSeq) return;
+    if (e instanceof api.ApiError && e.status === 401) return;
+    console.error(e);
+    clear(main, errorBlock(e, () => render()));
+  }
+  const title = document.getElementById('page-title');
+  document.title = `${title ? title.textContent + ' · ' : ''}${t('app.name')}`;
+  if (title && document.activeElement === document.body) title.focus({ preventScroll: true });
+}
+
+function simplePage(main, kind) {
+  const title = kind === 'forbidden' ? t('err.forbidden') : t('common.notfound');
+  const text = kind === 'forbidden' ? t('common.forbidden') : t('common.notfound.text');
+  clear(
+    main,
+    h(
+      'section',
+      { class: 'card empty-page' },
+      h('h1', { tabindex: '-1', id: 'page-title' }, title),
+      h('p', {}, text),
+      h('a', { href: '/', class: 'btn btn-primary' }, t('common.home')),
+    ),
+  );
+}
+
+// Same-origin links navigate inside the console (except the API, downloads and new tabs).
+document.addEventListener('click', (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || /^\/(api|vendor|healthz|metrics)\b/.test(url.pathname)) return;
+  ev.preventDefault();
+  if (url.pathname + url.search !== location.pathname + location.search) navigate(url.pathname + url.search + url.hash);
+});
+window.addEventListener('popstate', () => render());
+
+api.setUnauthenticatedHandler(() => {
+  if (!app.me) return;
+  app.me = null;
+  app.menu = [];
+  api.forgetSession();
+  toast(t('login.expired'), 'error');
+  navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+});
+
+async function start() {
+  setLang(getLang());
+  const [about, openapi] = await Promise.all([
+    api.get('/api/v1/about').catch(() => ({ demo: false })),
+    api.get('/api/v1/openapi.json').catch(() => null),
+  ]);
+  app.demo = !!about?.demo;
+  app.openapi = openapi;
+  await loadLabels(openapi);
+  await loadSession().catch(() => false);
+  document.getElementById('boot')?.remove();
+  await render();
+}
+
+start();
