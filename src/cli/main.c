@@ -13,6 +13,8 @@
 #include "clock.h"
 #include "migrate.h"
 
+int cmd_import(int argc, char **argv); /* cmd_import.c */
+
 static const wj_command commands[] = {
     {"serve", cmd_serve, "serve the API and console over HTTP"},
     {"init", cmd_init, "create the database and its schema"},
@@ -20,6 +22,7 @@ static const wj_command commands[] = {
     {"demo", cmd_demo, "load the demo city and print the demo logins"},
     {"user", cmd_user, "manage accounts (user add)"},
     {"backup", cmd_backup, "copy the database to a file while it is in use"},
+    {"import", cmd_import, "add facilities from a CSV file (import facilities FILE.csv)"},
     {NULL, NULL, NULL},
 };
 

@@ -493,6 +493,126 @@ static void deactivate(wj_req *r)
     wj_write_commit(r);
 }
 
+/* ---- import and export ---- */
+
+/* The list's filters, ordered by name like the list: every facility of them (no paging),
+ * in one snapshot. NULL after answering. */
+static json_t *export_documents(wj_req *r)
+{
+    list_sql q = {0};
+    wj_buf_puts(&q.sql, "SELECT " FACILITIES_COLS);
+    wj_conn *c = wj_db_conn(r);
+    db_begin(c, false);
+    json_t *docs = NULL;
+    db_rows *rows = NULL;
+    if (add_filters(r, &q)) {
+        wj_buf_puts(&q.sql, orders[0].by);
+        if (db_query(c, q.sql.data, q.p, q.n, &rows) == DB_OK) {
+            docs = json_array();
+            for (int i = 0; docs && i < rows->nrows; i++) {
+                json_t *doc = facilities_row_json(c, rows, i, true);
+                if (doc) {
+                    json_array_append_new(docs, doc);
+                } else {
+                    json_decref(docs);
+                    docs = NULL;
+                }
+            }
+            db_rows_free(rows);
+        }
+        if (!docs)
+            wj_fail_internal(r, "facilities export");
+    }
+    db_rollback(c);
+    wj_buf_free(&q.sql);
+    return docs;
+}
+
+static void export_file(wj_req *r)
+{
+    const char *format = wj_qparam(r, "format"), *header = wj_qparam(r, "header");
+    bool xlsx = format && strcmp(format, "xlsx") == 0, zh = header && strcmp(header, "zh") == 0;
+    json_t *docs = export_documents(r);
+    if (!docs)
+        return;
+    if (xlsx) {
+        wj_error e = {0};
+        if (!facilities_export_xlsx(docs, zh, &r->out_raw, &r->out_raw_len, &e)) {
+            json_decref(docs);
+            fail_store(r, &e, "facilities xlsx");
+            return;
+        }
+        r->out_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        wj_set_header(r, "Content-Disposition", "attachment; filename=\"facilities.xlsx\"");
+    } else {
+        wj_buf b = {0};
+        facilities_export_csv(&b, docs, zh);
+        r->out_raw = b.data;
+        r->out_raw_len = b.len;
+        r->out_type = "text/csv; charset=utf-8";
+        wj_set_header(r, "Content-Disposition", "attachment; filename=\"facilities.csv\"");
+    }
+    json_decref(docs);
+    r->status = 200;
+}
+
+/* An import row's area must be in the caller's facility.create grant, as for POST. */
+static bool may_create(void *ctx, const char *area_path)
+{
+    wj_target t = {0};
+    snprintf(t.area_path, sizeof t.area_path, "%s", area_path);
+    return wj_covers(ctx, "facility.create", &t);
+}
+
+static json_t *rejections_json(const facilities_import *imp)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < imp->nrejected; i++) {
+        const facilities_rejection *x = &imp->rejected[i];
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s}", "line", (json_int_t)x->line, "column", x->column,
+                                           "reason", x->reason, "code", x->code));
+    }
+    return a;
+}
+
+static void import_file(wj_req *r)
+{
+    const char *skip = wj_qparam(r, "skip_bad_rows"), *enc = wj_qparam(r, "encoding");
+    facilities_import imp = {.skip_bad_rows = skip && strcmp(skip, "true") == 0,
+                             .by_user = r->who->user_id,
+                             .may_create = may_create,
+                             .ctx = r};
+    if (enc)
+        wj_encoding_parse(enc, &imp.encoding); /* one of the declared values */
+    wj_audit_subject(r, "facility", 0);
+    if (!wj_write_begin(r))
+        return;
+    if (!facilities_import_csv(r->conn, r->raw_body ? r->raw_body : "", r->raw_len, &imp)) {
+        facilities_import_free(&imp);
+        wj_fail_internal(r, "facilities import");
+        return;
+    }
+    json_t *rejected = rejections_json(&imp);
+    if (imp.commit) {
+        wj_reply(r, 200,
+                 json_pack("{s:I, s:I, s:s, s:o}", "rows", (json_int_t)imp.rows, "written", (json_int_t)imp.written,
+                           "encoding", wj_encoding_name(imp.used), "rejected", rejected));
+        wj_write_commit(r);
+    } else if (imp.file_error) {
+        json_t *d = json_pack("{s:I, s:I, s:o}", "rows", (json_int_t)imp.rows, "written", (json_int_t)0, "rejected",
+                              rejected);
+        wj_fail_details(r, 422, "invalid_value", NULL, d, "the file cannot be imported: %s",
+                        imp.rejected[0].reason);
+    } else {
+        json_t *d = json_pack("{s:I, s:I, s:o}", "rows", (json_int_t)imp.rows, "written", (json_int_t)0, "rejected",
+                              rejected);
+        wj_fail_details(r, 422, "invalid_value", NULL, d,
+                        "%d of %ld rows rejected, so nothing was written (skip_bad_rows=true writes the others)",
+                        imp.nrejected, imp.rows);
+    }
+    facilities_import_free(&imp);
+}
+
 /* ---- the tables ---- */
 
 static const wj_enum active_values[] = {
@@ -502,16 +622,55 @@ static const wj_enum active_values[] = {
     {0},
 };
 
+/* The filters of the list, read by add_filters: the list and the export share them. */
+#define FILTER_PARAMS                                                                                                  \
+    {"area", WJ_T_STRING, 0, WJ_F_AREA_CODE, .desc = "only facilities in this area or below it"},                      \
+        {"level", WJ_T_STRING, 0, .enums = facilities_levels, .desc = "only this level"},                              \
+        {"type", WJ_T_STRING, 0, .enums = facilities_types, .desc = "only this type"},                                 \
+        {"capability", WJ_T_STRING, 0, .enums = facilities_capabilities,                                               \
+         .desc = "only facilities with this capability"},                                                              \
+        {"q", WJ_T_STRING, 0, .min = 1, .max = 50, .desc = "name contains"},                                           \
+        {"active", WJ_T_STRING, 0, .enums = active_values, .desc = "in use (true, the default), deactivated, or all"}
+
 static const wj_param list_query[] = {
-    {"area", WJ_T_STRING, 0, WJ_F_AREA_CODE, .desc = "only facilities in this area or below it"},
-    {"level", WJ_T_STRING, 0, .enums = facilities_levels, .desc = "only this level"},
-    {"type", WJ_T_STRING, 0, .enums = facilities_types, .desc = "only this type"},
-    {"capability", WJ_T_STRING, 0, .enums = facilities_capabilities, .desc = "only facilities with this capability"},
-    {"q", WJ_T_STRING, 0, .min = 1, .max = 50, .desc = "name contains"},
+    FILTER_PARAMS,
     {"near", WJ_T_STRING, 0, WJ_F_LATLON,
      .desc = "lat,lon: nearest first, each item with distance_km; facilities without a location are left out"},
     {"radius_km", WJ_T_NUMBER, 0, .min = 0.1, .max = 500, .desc = "with near: how far to look (default 10)"},
-    {"active", WJ_T_STRING, 0, .enums = active_values, .desc = "in use (true, the default), deactivated, or all"},
+    {0},
+};
+
+static const wj_enum export_formats[] = {
+    {"csv", "CSV 文件（UTF-8）", "CSV (UTF-8)"},
+    {"xlsx", "Excel 工作簿", "Excel workbook"},
+    {0},
+};
+
+static const wj_enum export_headers[] = {
+    {"en", "英文字段名和代码", "API field names and codes"},
+    {"zh", "中文列名和名称", "Chinese column titles and labels"},
+    {0},
+};
+
+static const wj_param export_query[] = {
+    FILTER_PARAMS,
+    {"format", WJ_T_STRING, 0, .enums = export_formats, .desc = "csv (the default) or xlsx"},
+    {"header", WJ_T_STRING, 0, .enums = export_headers,
+     .desc = "en (the default): field names and codes; zh: Chinese titles and labels. Both import back"},
+    {0},
+};
+
+static const wj_enum import_encodings[] = {
+    {"utf-8", "UTF-8", "UTF-8"},
+    {"gb18030", "GB18030（含 GBK）", "GB18030 (and GBK)"},
+    {0},
+};
+
+static const wj_param import_query[] = {
+    {"skip_bad_rows", WJ_T_BOOL, 0,
+     .desc = "true: write the good rows and report the others; false (the default): all or nothing"},
+    {"encoding", WJ_T_STRING, 0, .enums = import_encodings,
+     .desc = "the file's encoding; by default UTF-8 when it is valid UTF-8, else GB18030"},
     {0},
 };
 
@@ -531,6 +690,13 @@ static const wj_permission perms[] = {
 static const wj_route routes[] = {
     {"GET", "/api/v1/facilities", list, "facility.read", WJ_SCOPE_ANY, .query = list_query, .sorts = list_sorts,
      .flags = WJ_LIST, .summary = "Facilities by area, level, type, capability or name; nearest first with near",
+     .success = 200},
+    {"GET", "/api/v1/facilities/export", export_file, "facility.read", WJ_SCOPE_ANY, .query = export_query,
+     .summary = "The list (same filters, by name) as a CSV or Excel file in the import's columns", .success = 200},
+    {"POST", "/api/v1/facilities/import", import_file, "facility.create", WJ_SCOPE_ANY, .query = import_query,
+     .flags = WJ_RAW_BODY,
+     .summary = "Add facilities from a CSV file (text/csv), each row validated like POST and in your area; "
+                "all or nothing unless skip_bad_rows=true",
      .success = 200},
     {"GET", "/api/v1/facilities/{id}", get_one, "facility.read", WJ_SCOPE_ANY,
      .summary = "One facility with its campuses, departments and capabilities", .success = 200},

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../core/csv.h"
 #include "../core/module.h"
 
 /* The demo city's hospital: the demo's facility accounts are scoped to it. */
@@ -69,5 +70,61 @@ bool facilities_update_from_json(wj_conn *c, int64_t id, int64_t version, const 
 /* Deactivates a facility (active = 0, a new version, a history row); the row and its
  * history stay. 409 conflict when it is already inactive. Requires a write transaction. */
 bool facilities_deactivate(wj_conn *c, int64_t id, int64_t by_user, wj_error *err);
+
+/* ---- import and export (facilities_csv.c; docs/facilities.md, "Import and export") ----
+ *
+ * A CSV file with a header row naming the columns (the API's field names or their Chinese
+ * titles), one facility per record. Each record becomes a document and goes through
+ * facilities_create_from_json: the same validation as POST /api/v1/facilities. */
+
+#define FACILITIES_NCOLUMNS 12
+/* The columns, in export order: name … campuses, and their Chinese titles 名称 … 院区. */
+extern const char *const facilities_columns[FACILITIES_NCOLUMNS];
+extern const char *const facilities_columns_zh[FACILITIES_NCOLUMNS];
+
+/* A rejected record (or, at line 1 or where the file breaks, the whole file). */
+typedef struct facilities_rejection {
+    long line;        /* physical line the record starts on */
+    char column[64];  /* the column's title as in the file, "" when not one column */
+    char code[40];    /* error code of docs/api.md: invalid_value, missing_field, forbidden, … */
+    char reason[320]; /* English, for people */
+} facilities_rejection;
+
+typedef struct facilities_import {
+    /* what to do */
+    bool skip_bad_rows;   /* write the good records even when some are rejected */
+    wj_encoding encoding; /* WJ_ENC_AUTO: UTF-8 when valid, else GB18030 */
+    int64_t by_user;      /* history's changed_by; 0 for the command line */
+    /* Optional scope check: false rejects the record ("outside your scope"). */
+    bool (*may_create)(void *ctx, const char *area_path);
+    /* Optional progress report, after each record: records done of total. */
+    void (*progress)(void *ctx, long done, long total);
+    void *ctx;
+    /* what happened */
+    wj_encoding used;  /* the encoding the file was read as */
+    long rows;         /* records read (blank ones are not counted) */
+    long written;      /* facilities created (stay only if the caller commits) */
+    bool file_error;   /* the file as a whole is unusable (encoding, header, an unclosed quote) */
+    bool commit;       /* the caller should commit: no file error, and no rejection unless skipping */
+    int nrejected;
+    facilities_rejection *rejected; /* heap, in line order */
+} facilities_import;
+
+/* Imports a CSV file in the caller's write transaction; each record is written under a
+ * savepoint, so a rejected one leaves nothing behind on either backend. Afterwards commit
+ * when imp->commit, else roll back. False on a database error (db_errmsg(c) says which):
+ * roll back. Free imp->rejected with facilities_import_free. */
+bool facilities_import_csv(wj_conn *c, const char *data, size_t len, facilities_import *imp);
+void facilities_import_free(facilities_import *imp);
+
+/* The export of documents (as facilities_document gives them), in the import's columns:
+ * with `zh` the header has the Chinese titles and levels, grades, types and capabilities
+ * their Chinese labels (both import back). CSV: UTF-8 with a byte-order mark (so Excel
+ * reads it as UTF-8), CRLF; a name or address beginning with = + - @ gets a leading '
+ * (so no spreadsheet runs it as a formula), which the import takes off again. */
+void facilities_export_csv(wj_buf *out, const json_t *docs, bool zh);
+/* The same as an .xlsx workbook (heap bytes in *out). False with `err` filled: 400 when a
+ * cell would exceed Excel's 32767 characters, 500 when the workbook cannot be written. */
+bool facilities_export_xlsx(const json_t *docs, bool zh, char **out, size_t *len, wj_error *err);
 
 #endif

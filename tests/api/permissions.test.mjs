@@ -90,6 +90,14 @@ const fixtures = {
     body: { name: `青年东路社区${++n}` },
   }),
   'GET /api/v1/facilities': async () => ({ path: `/api/v1/facilities?area=${TARGET_AREA}` }),
+  'GET /api/v1/facilities/export': async () => ({ path: `/api/v1/facilities/export?area=${TARGET_AREA}` }),
+  // With skip_bad_rows a row outside the caller's area is rejected on its own (200, nothing
+  // written): the out-of-scope commission admin passes authorisation.
+  'POST /api/v1/facilities/import': async () => ({
+    path: '/api/v1/facilities/import?skip_bad_rows=true',
+    headers: { 'Content-Type': 'text/csv' },
+    raw: `name,level,type,area_code\n权限测试导入${++n},unrated,village_clinic,${TARGET_AREA}\n`,
+  }),
   'GET /api/v1/facilities/{id}': async () => ({ path: `/api/v1/facilities/${ids[TARGET_FACILITY]}` }),
   'GET /api/v1/facilities/{id}/history': async () => ({ path: `/api/v1/facilities/${ids[TARGET_FACILITY]}/history` }),
   'POST /api/v1/facilities': async () => ({
@@ -139,7 +147,7 @@ async function check(route, who, want, personal) {
   const [method] = route.split(' ');
   const f = await fixtures[route](who);
   const token = f.token ?? (who ? await srv.login(who) : undefined);
-  const r = await srv.req(method, f.path, { token, body: f.body, headers: f.headers });
+  const r = await srv.req(method, f.path, { token, body: f.body, raw: f.raw, headers: f.headers });
   let ok;
   if (!who && want === 'deny') ok = r.status === 401;
   else if (want === 'deny') ok = r.status === 403 || (personal && r.status === 404);

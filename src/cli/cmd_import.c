@@ -1,0 +1,202 @@
+/* cmd_import.c — `weijian import facilities FILE.csv`: add facilities from a CSV file, each
+ * row validated as the API validates it, in one transaction: all or nothing, or with
+ * --skip-bad-rows the good rows. Every rejected row is reported on stderr (and in the
+ * --report file). docs/facilities.md, "Import and export", has the columns. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../modules/facilities.h"
+#include "cli.h"
+#include "csv.h"
+#include "util.h"
+
+static const char *help =
+    "usage: weijian import facilities [--db PATH|URL] [--skip-bad-rows] [--report REPORT.csv]\n"
+    "                                 [--encoding utf-8|gb18030] FILE.csv\n\n"
+    "Adds the facilities of a CSV file (- for standard input). The first row names the\n"
+    "columns, by field name or Chinese title:\n"
+    "  name 名称, level 级别, grade 等次, type 类别, area_code 区划代码, address 地址,\n"
+    "  lat 纬度, lon 经度, beds 床位数, phone 电话, capabilities 能力 (joined by |),\n"
+    "  campuses 院区 (a JSON array)\n"
+    "name, level, type and area_code are required; an empty cell leaves a field out. Levels,\n"
+    "grades, types and capabilities are codes (tertiary) or Chinese labels (三级). Each row is\n"
+    "validated like POST /api/v1/facilities. The GET /api/v1/facilities/export file imports back.\n\n"
+    "  --skip-bad-rows   write the good rows even when some are rejected (default: any\n"
+    "                    rejected row means nothing is written)\n"
+    "  --report FILE     also write the rejected rows to FILE as CSV: line,column,reason\n"
+    "  --encoding E      utf-8 or gb18030 (GBK); default: UTF-8 when the file is valid UTF-8,\n"
+    "                    else GB18030, as Excel and WPS save \"CSV\" on Chinese Windows\n\n"
+    "Rejected rows are printed as FILE:LINE: COLUMN: REASON. Exit status: 0 when every row\n"
+    "was written, 1 when any row was rejected (or the file or database failed), 2 on a usage\n"
+    "error.\n";
+
+typedef struct progress {
+    bool tty;
+    long last_pct, last_rows;
+} progress;
+
+/* On a terminal one line rewritten in place; otherwise a line every 1000 rows. */
+static void show_progress(void *ctx, long done, long total)
+{
+    progress *p = ctx;
+    long pct = total ? done * 100 / total : 100;
+    if (p->tty) {
+        if (pct != p->last_pct || done == total) {
+            fprintf(stderr, "\rimport: %ld/%ld rows (%ld%%)", done, total, pct);
+            p->last_pct = pct;
+        }
+    } else if (done - p->last_rows >= 1000) {
+        fprintf(stderr, "import: %ld/%ld rows (%ld%%)\n", done, total, pct);
+        p->last_rows = done;
+    }
+}
+
+static bool read_all(const char *path, char **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return false;
+    wj_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        wj_buf_put(&b, chunk, n);
+    bool ok = !ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!ok) {
+        wj_buf_free(&b);
+        return false;
+    }
+    *out = b.data ? b.data : wj_xstrdup("");
+    *len = b.len;
+    return true;
+}
+
+/* The report: a header row, then line,column,reason per rejected row. UTF-8 with a
+ * byte-order mark, like the export, so that Excel shows the Chinese column titles. */
+static bool write_report(const char *path, const facilities_import *imp)
+{
+    wj_buf b = {0};
+    wj_buf_puts(&b, "\xEF\xBB\xBF");
+    wj_csv_put(&b, "line", true);
+    wj_csv_put(&b, "column", false);
+    wj_csv_put(&b, "reason", false);
+    wj_csv_end_record(&b);
+    for (int i = 0; i < imp->nrejected; i++) {
+        char line[24];
+        snprintf(line, sizeof line, "%ld", imp->rejected[i].line);
+        wj_csv_put(&b, line, true);
+        wj_csv_put(&b, imp->rejected[i].column, false);
+        wj_csv_put(&b, imp->rejected[i].reason, false);
+        wj_csv_end_record(&b);
+    }
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+    ok = (f && fclose(f) == 0) && ok;
+    wj_buf_free(&b);
+    return ok;
+}
+
+static int import_facilities(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"skip-bad-rows", no_argument, 0, 's'},
+                                         {"report", required_argument, 0, 'r'},
+                                         {"encoding", required_argument, 0, 'e'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *dbflag = NULL, *report = NULL;
+    facilities_import imp = {0};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': dbflag = optarg; break;
+        case 's': imp.skip_bad_rows = true; break;
+        case 'r': report = optarg; break;
+        case 'e':
+            if (!wj_encoding_parse(optarg, &imp.encoding)) {
+                fprintf(stderr, "weijian import: --encoding takes utf-8 or gb18030, not \"%s\"\n\n", optarg);
+                fputs(help, stderr);
+                return 2;
+            }
+            break;
+        case 'h': fputs(help, stdout); return 0;
+        default: fputs(help, stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(optind < argc ? "weijian import: give one file\n\n" : "weijian import: which file?\n\n", stderr);
+        fputs(help, stderr);
+        return 2;
+    }
+    const char *path = argv[optind];
+    char *data;
+    size_t len;
+    if (!read_all(path, &data, &len)) {
+        fprintf(stderr, "weijian import: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 1, false);
+    if (!db) {
+        free(data);
+        return 1;
+    }
+    progress pr = {.tty = isatty(STDERR_FILENO) == 1, .last_pct = -1};
+    imp.progress = show_progress;
+    imp.ctx = &pr;
+    wj_conn *c = db_acquire(db);
+    bool ok = db_begin(c, true) == DB_OK && facilities_import_csv(c, data, len, &imp);
+    if (pr.tty && imp.rows)
+        fputc('\n', stderr);
+    if (ok && imp.commit && imp.written > 0)
+        ok = cli_audit(c, "weijian import facilities", "facility", 0) && db_commit(c) == DB_OK;
+    else if (ok)
+        db_rollback(c);
+    if (!ok) {
+        fprintf(stderr, "weijian import: database error, nothing was written: %s\n", db_errmsg(c));
+        imp.written = 0;
+    }
+    db_release(c);
+    db_close(db);
+    free(data);
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    for (int i = 0; i < imp.nrejected; i++) {
+        const facilities_rejection *x = &imp.rejected[i];
+        fprintf(stderr, "%s:%ld: %s%s%s\n", name, x->line, x->column, x->column[0] ? ": " : "", x->reason);
+    }
+    if (report && !write_report(report, &imp)) {
+        fprintf(stderr, "weijian import: cannot write the report %s: %s\n", report, strerror(errno));
+        ok = false;
+    }
+    if (ok && imp.file_error)
+        printf("import: %s cannot be imported; nothing was written\n", name);
+    else if (ok && !imp.commit)
+        printf("import: %ld rows read, %d rejected; nothing was written (--skip-bad-rows writes the other %ld)\n",
+               imp.rows, imp.nrejected, imp.rows - imp.nrejected);
+    else if (ok)
+        printf("import: %ld rows read (%s), %ld written, %d rejected\n", imp.rows, wj_encoding_name(imp.used),
+               imp.written, imp.nrejected);
+    int rc = ok && imp.nrejected == 0 ? 0 : 1;
+    facilities_import_free(&imp);
+    return rc;
+}
+
+int cmd_import(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "facilities") == 0)
+        return import_facilities(argc - 1, argv + 1);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (argc >= 2)
+        fprintf(stderr, "weijian import: nothing to import as \"%s\" (only: facilities)\n\n", argv[1]);
+    fputs(help, stderr);
+    return 2;
+}
