@@ -26,9 +26,12 @@ let n = 0;
 
 before(async () => {
   srv = await startServer();
-  const r = await srv.as('admin', 'GET', '/api/v1/facilities?limit=500&active=all');
-  assert.equal(r.status, 200, r.text);
-  for (const f of r.json.items) ids[f.name] = f.id;
+  for (let cursor = null, first = true; first || cursor; first = false) {
+    const r = await srv.as('admin', 'GET', `/api/v1/facilities?limit=500&active=all${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(r.status, 200, r.text);
+    for (const f of r.json.items) ids[f.name] = f.id;
+    cursor = r.json.next_cursor;
+  }
   assert.ok(ids[TARGET_FACILITY] && ids[OTHER_FACILITY], 'demo facilities missing');
   for (const role of ROLES) {
     const username = `out_${role}`;
@@ -78,7 +81,7 @@ const fixtures = {
   'GET /api/v1/areas': async () => ({ path: `/api/v1/areas?parent=${TARGET_PARENT}` }),
   'GET /api/v1/areas/{code}': async () => ({ path: `/api/v1/areas/${TARGET_AREA}` }),
   'POST /api/v1/areas': async () => {
-    const k = String(100 + ++n).padStart(3, '0');
+    const k = String(900 + (++n % 100)).padStart(3, '0'); // 9xx: clear of the demo's codes
     return {
       path: '/api/v1/areas',
       body: { code: `${TARGET_PARENT.slice(0, 9)}${k}`, name: `权限测试社区${k}`, level: 'community', parent_code: TARGET_PARENT },
