@@ -191,6 +191,9 @@ struct wj_req {
 
 /* Replies with `body` (reference stolen) and status. */
 void wj_reply(wj_req *r, int status, json_t *body);
+/* Replies with bytes that are not built as JSON here (a cached document, CSV, GeoJSON,
+ * metrics): `data` (heap, taken over) of `len` bytes with Content-Type `type`. */
+void wj_reply_raw(wj_req *r, int status, const char *type, char *data, size_t len);
 /* Replies with an error. The message is English; clients translate by `code`. */
 void wj_fail(wj_req *r, int status, const char *code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

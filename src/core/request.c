@@ -39,6 +39,17 @@ void wj_reply(wj_req *r, int status, json_t *body)
     r->status = status;
 }
 
+void wj_reply_raw(wj_req *r, int status, const char *type, char *data, size_t len)
+{
+    json_decref(r->out);
+    r->out = NULL;
+    free(r->out_raw);
+    r->out_raw = data;
+    r->out_raw_len = len;
+    r->out_type = type;
+    r->status = status;
+}
+
 void wj_fail_err(wj_req *r, wj_error *e)
 {
     wj_error_clear(&r->err);

@@ -195,17 +195,6 @@ static int near_hits(wj_conn *c, list_sql *q, const wj_page *pg, double lat, dou
     return n;
 }
 
-/* The list item of one facility; NULL on a database error (facilities are never deleted). */
-static json_t *item_by_id(wj_conn *c, int64_t id)
-{
-    db_rows *rows;
-    if (db_query(c, "SELECT " FACILITIES_COLS " FROM facilities f WHERE f.id = ?", DBP(DB_I(id)), &rows) != DB_OK)
-        return NULL;
-    json_t *item = rows->nrows == 1 ? facilities_row_json(c, rows, 0, false) : NULL;
-    db_rows_free(rows);
-    return item;
-}
-
 static void list_near(wj_req *r, const wj_page *pg, list_sql *q)
 {
     const char *near = wj_qparam(r, "near"), *radius = wj_qparam(r, "radius_km");
@@ -226,7 +215,7 @@ static void list_near(wj_req *r, const wj_page *pg, list_sql *q)
     }
     json_t *items = json_array();
     for (int i = 0; i < n && i < pg->limit; i++) {
-        json_t *item = item_by_id(c, hits[i].id);
+        json_t *item = facilities_row_by_id(c, hits[i].id, false);
         if (!item) {
             json_decref(items);
             free(hits);
@@ -294,11 +283,11 @@ static void get_one(wj_req *r)
     char stamp[300];
     snprintf(stamp, sizeof stamp, "%lld/%s/%s", (long long)f.version, a.code, a.name);
     wj_set_etag(r, f.version);
-    r->out_raw = wj_doccache_get(documents, id, stamp, &r->out_raw_len);
-    if (r->out_raw) {
+    size_t len;
+    char *cached = wj_doccache_get(documents, id, stamp, &len);
+    if (cached) {
         db_rollback(c);
-        r->out_type = "application/json; charset=utf-8";
-        r->status = 200;
+        wj_reply_raw(r, 200, "application/json; charset=utf-8", cached, len);
         return;
     }
     json_t *doc = facilities_document(c, id);
@@ -307,11 +296,9 @@ static void get_one(wj_req *r)
         wj_fail(r, 404, "not_found", NULL, "facility not found");
         return;
     }
-    r->out_raw = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
     json_decref(doc);
-    r->out_raw_len = strlen(r->out_raw);
-    r->out_type = "application/json; charset=utf-8";
-    r->status = 200;
+    wj_reply_raw(r, 200, "application/json; charset=utf-8", text, strlen(text));
     wj_doccache_put(documents, id, stamp, r->out_raw, r->out_raw_len);
 }
 

@@ -96,6 +96,27 @@ static json_t *departments(const char *const (*d)[2], size_t n, size_t first, si
     return a;
 }
 
+/* A JSON array of capability codes from "a,b,c". */
+static json_t *caps_from(const char *list)
+{
+    json_t *caps = json_array();
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(caps, json_string(t));
+    return caps;
+}
+
+/* Departments suited to a hospital type: `count` of them, starting at `first`. */
+static json_t *departments_for(const char *type, size_t first, size_t count)
+{
+    if (strcmp(type, "tcm_hospital") == 0)
+        return departments(tcm_depts, 6, first, count);
+    if (strcmp(type, "maternal_child") == 0)
+        return departments(mch_depts, 5, 0, count);
+    return departments(general_depts, 18, first, count);
+}
+
 static json_t *hospital(const char *name, const char *level, const char *grade, const char *type, int beds,
                         json_t *campuses, json_t *caps, const char *address)
 {
@@ -135,15 +156,8 @@ static bool city_level(wj_conn *c)
         {"济南市康复医院", "secondary", "b", "specialized_hospital", "370105003001", "", 300, 4},
     };
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
-        json_t *caps = json_array();
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", h[i].caps);
-        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            json_array_append_new(caps, json_string(t));
-        bool tcm = strcmp(h[i].type, "tcm_hospital") == 0, mch = strcmp(h[i].type, "maternal_child") == 0;
-        json_t *depts = tcm ? departments(tcm_depts, 6, 0, (size_t)h[i].depts)
-                        : mch ? departments(mch_depts, 5, 0, (size_t)h[i].depts)
-                              : departments(general_depts, 18, i, (size_t)h[i].depts);
+        json_t *caps = caps_from(h[i].caps);
+        json_t *depts = departments_for(h[i].type, strcmp(h[i].type, "tcm_hospital") == 0 ? 0 : i, (size_t)h[i].depts);
         char addr[128];
         snprintf(addr, sizeof addr, "%s院前街%zu号", h[i].name + 9, 10 + i * 7);
         json_t *d = hospital(h[i].name, h[i].level, h[i].grade, h[i].type, h[i].beds,
@@ -185,15 +199,9 @@ static bool district_level(wj_conn *c, const areas_ref *d, int k)
     };
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
         snprintf(name, sizeof name, "%s%s", d->name, h[i].suffix);
-        json_t *caps = json_array();
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", h[i].caps);
-        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-            json_array_append_new(caps, json_string(t));
-        bool tcm = strcmp(h[i].type, "tcm_hospital") == 0, mch = strcmp(h[i].type, "maternal_child") == 0;
-        json_t *depts = tcm ? departments(tcm_depts, 6, (size_t)k, 4)
-                        : mch ? departments(mch_depts, 5, 0, 4)
-                              : departments(general_depts, 18, (size_t)k * 3 + i, 8);
+        json_t *caps = caps_from(h[i].caps);
+        bool general = strcmp(h[i].type, "general_hospital") == 0 || strcmp(h[i].type, "specialized_hospital") == 0;
+        json_t *depts = departments_for(h[i].type, general ? (size_t)k * 3 + i : (size_t)k, general ? 8 : 4);
         char addr[160];
         snprintf(addr, sizeof addr, "%s健康路%zu号", d->name, 1 + i * 11);
         json_t *doc = hospital(name, h[i].level, h[i].grade, h[i].type, h[i].beds,

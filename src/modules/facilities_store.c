@@ -219,14 +219,19 @@ json_t *facilities_row_json(wj_conn *c, const db_rows *rows, int i, bool full)
     return o;
 }
 
-json_t *facilities_document(wj_conn *c, int64_t id)
+json_t *facilities_row_by_id(wj_conn *c, int64_t id, bool detail)
 {
     db_rows *rows;
     if (db_query(c, "SELECT " FACILITIES_COLS " FROM facilities f WHERE f.id = ?", DBP(DB_I(id)), &rows) != DB_OK)
         return NULL;
-    json_t *doc = rows->nrows == 1 ? facilities_row_json(c, rows, 0, true) : NULL;
+    json_t *doc = rows->nrows == 1 ? facilities_row_json(c, rows, 0, detail) : NULL;
     db_rows_free(rows);
     return doc;
+}
+
+json_t *facilities_document(wj_conn *c, int64_t id)
+{
+    return facilities_row_by_id(c, id, true);
 }
 
 /* The stored document in input form (what a POST of it would look like). */

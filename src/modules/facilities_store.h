@@ -31,5 +31,7 @@ enum {
  * document (adds campuses with their departments). The caller owns it; NULL on a database
  * error. */
 json_t *facilities_row_json(wj_conn *c, const db_rows *rows, int i, bool full);
+/* The same for one facility by id; NULL when there is none or on a database error. */
+json_t *facilities_row_by_id(wj_conn *c, int64_t id, bool full);
 
 #endif

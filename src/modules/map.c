@@ -62,16 +62,10 @@ static void roads_geojson(wj_req *r)
     snprintf(r->etag, sizeof r->etag, "%s", geojson_etag);
     const char *inm = r->header(r, "If-None-Match");
     if (inm && strcmp(inm, geojson_etag) == 0) {
-        r->status = 304;
-        r->out_raw = wj_xstrdup("");
-        r->out_raw_len = 0;
+        wj_reply_raw(r, 304, "application/geo+json", wj_xstrdup(""), 0);
         return;
     }
-    r->out_raw = wj_xmalloc(geojson_len + 1);
-    memcpy(r->out_raw, geojson, geojson_len + 1);
-    r->out_raw_len = geojson_len;
-    r->out_type = "application/geo+json";
-    r->status = 200;
+    wj_reply_raw(r, 200, "application/geo+json", wj_xstrndup(geojson, geojson_len), geojson_len);
 }
 
 static const wj_permission perms[] = {

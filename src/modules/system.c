@@ -27,10 +27,7 @@ static void metrics(wj_req *r)
 {
     wj_buf b = {0};
     wj_metrics_render(&b, r->db);
-    r->out_raw = b.data;
-    r->out_raw_len = b.len;
-    r->out_type = "text/plain; version=0.0.4; charset=utf-8";
-    r->status = 200;
+    wj_reply_raw(r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
 }
 
 static void openapi(wj_req *r)
