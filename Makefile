@@ -12,7 +12,7 @@ CC      ?= gcc
 CSTD    := -std=c17 -D_GNU_SOURCE
 # Truncating snprintf into fixed buffers (error paths, log fields) is deliberate: no -Wformat-truncation.
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers -Wno-format-truncation
-PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium xlsxwriter readosm
+PKGS    := libmicrohttpd jansson sqlite3 libpq libsodium xlsxwriter readosm opencc icu-uc icu-i18n
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 

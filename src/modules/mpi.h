@@ -1,0 +1,102 @@
+/* mpi.h — the master patient index, as other modules and the command line use it.
+ *
+ * Every registration is a source record; a person (the golden record) is a cluster of
+ * source records joined by links that keep their history. Other modules keep the person
+ * id they were given and call mpi_resolve for the current person: merges and unmerges
+ * change links, never ids. Tables are private to the module (mpi_store.c). */
+#ifndef WJ_MPI_H
+#define WJ_MPI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/db.h"
+#include "../core/err.h"
+#include "../core/schema.h"
+
+#define MPI_MAX_IDENTIFIERS 8
+#define MPI_MAX_CANDIDATES 5
+
+/* One registration as submitted: the body of POST /api/v1/persons, or a CSV row. */
+typedef struct mpi_ident {
+    char type[24];   /* id_card, id_card_15, insurance_card, social_security_card, hospital_card, … */
+    char value[64];
+    int64_t issuer;  /* the issuing facility of a hospital_card, else 0 */
+} mpi_ident;
+
+typedef struct mpi_input {
+    char name[128];
+    char sex[8];
+    char birth_date[11];
+    char phone[24];
+    char address[256];
+    char area_code[13];
+    char nationality[4];
+    mpi_ident ids[MPI_MAX_IDENTIFIERS];
+    int nids;
+    int64_t facility_id; /* where it was registered; 0 for the commission, the hotline, the CLI */
+    int64_t by_user;     /* 0 for the command line */
+} mpi_input;
+
+/* The body schema of POST /api/v1/persons; CSV rows are validated through it too. */
+extern const wj_schema mpi_person_schema;
+
+/* Fills `in` from a body valid against mpi_person_schema and checks what a schema cannot:
+ * identifier formats (GB 11643 check character: 422 naming identifiers[i].value), that
+ * the birth date and sex encoded in an ID number agree with the record (422 naming
+ * birth_date or sex; both are taken from the ID number when absent), issuers that exist,
+ * the area code, dates not in the future. False with `e` set. */
+bool mpi_input_from_json(wj_conn *c, const json_t *body, mpi_input *in, wj_error *e);
+
+typedef enum { MPI_NEW, MPI_REVIEW, MPI_LINKED } mpi_status;
+
+typedef struct mpi_result {
+    mpi_status status;
+    int64_t person_id; /* the person the record now belongs to */
+    int64_t record_id;
+    int64_t review_id; /* MPI_REVIEW: the review item opened */
+    const char *rule;  /* MPI_LINKED: "identifier" or "score" */
+    double score;      /* best candidate's score (0 when none) */
+    int ncandidates;
+    struct {
+        int64_t person_id;
+        double score;
+    } candidates[MPI_MAX_CANDIDATES];
+} mpi_result;
+
+/* Registers one source record inside the caller's write transaction: a shared identifier
+ * links it (409 conflict when that person's sex or birth date disagree, or when its
+ * identifiers belong to two persons); otherwise the best-scoring candidate person links
+ * at or above the upper threshold, opens a review between the thresholds, or a new person
+ * is created. False with `e` set (4xx the caller's fault, 500 a database error). */
+bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e);
+
+/* The current person of a person id (itself, or the person it was merged into); 0 when
+ * the id was never a person. */
+int64_t mpi_resolve(wj_conn *c, int64_t person_id);
+
+/* The current person holding an identifier (issuer 0 unless hospital_card); 0 when none. */
+int64_t mpi_find_by_identifier(wj_conn *c, const char *type, int64_t issuer, const char *value);
+
+/* Bulk registration from a CSV file (the columns of docs/mpi.md, "Import"): validated
+ * row by row like POST, then registered with matching in transactions of `batch` rows.
+ * `progress` is called every few thousand rows. Writes, when `report` is set, one CSV line
+ * per input row: line,status(new|linked|review|rejected),person_id,record_id,reason. */
+typedef struct mpi_import {
+    /* in */
+    int64_t by_user;
+    int64_t facility_id;
+    bool skip_bad_rows;
+    int batch;
+    void (*progress)(void *ctx, long done, long total);
+    void *ctx;
+    FILE *report;
+    /* out */
+    long rows, created, linked, reviews, rejected;
+    char first_error[256];
+} mpi_import;
+bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp);
+
+#endif
