@@ -99,4 +99,11 @@ typedef struct mpi_import {
 } mpi_import;
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp);
 
+/* The module's part of the demo city (mpi_demo.c): residents registered at several
+ * hospitals with duplicates and hard negatives (WEIJIAN_DEMO_RESIDENTS, default 100000),
+ * and the demo resident's own person with the family they manage. */
+bool mpi_demo(wj_conn *c);
+/* The person of the demo resident account (after mpi_demo); 0 when absent. */
+int64_t mpi_demo_resident(wj_conn *c);
+
 #endif
