@@ -24,6 +24,7 @@ CREATE TABLE persons (
 );
 CREATE INDEX persons_area_path ON persons(area_path, id);
 CREATE INDEX persons_name_key ON persons(name_key, id);
+CREATE INDEX persons_pinyin ON persons(pinyin, id);
 CREATE INDEX persons_merged_into ON persons(merged_into);
 
 CREATE TABLE mpi_records (

@@ -10,6 +10,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "module.h"
 #include "clock.h"
 #include "migrate.h"
 
@@ -48,6 +49,11 @@ const char *cli_db_url(const char *flag)
 
 wj_db *cli_db_open(const char *url, int pool)
 {
+    /* Process-wide state of the modules (the person index's dictionaries) comes first:
+     * a missing dictionary stops the command before it touches the database. */
+    for (const wj_module *const *m = wj_modules; *m; m++)
+        if ((*m)->init && !(*m)->init())
+            return NULL;
     if (strcmp(url, "var/weijian.db") == 0)
         mkdir("var", 0750);
     return db_open(url, pool);

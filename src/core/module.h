@@ -122,11 +122,17 @@ typedef struct wj_module {
     const char *menu_perm;           /* the menu entry shows to holders of this permission */
     const wj_route *routes;          /* {0}-terminated */
     const wj_permission *perms;      /* {0}-terminated */
+    /* Prepares process-wide state before any command uses the database (dictionaries);
+     * false, after saying why on stderr, stops the command. NULL when none. */
+    bool (*init)(void);
     /* Loads the module's part of the demo city (in one write transaction). */
     bool (*demo)(wj_conn *c);
     /* Only the areas module provides this: the materialised path of an area id, used by
      * the core to scope grants. Returns false when the area does not exist. */
     bool (*area_path)(wj_conn *c, int64_t area_id, char out[WJ_PATH_MAX], char code[16]);
+    /* Only the person index provides this: does a person grant (a resident's own person)
+     * cover a target person — the same person after merges, or one it manages? */
+    bool (*person_covers)(wj_conn *c, int64_t grant_person, int64_t target_person);
 } wj_module;
 
 /* NULL-terminated, in registration order (src/modules/registry.c). */

@@ -196,13 +196,25 @@ bool wj_has_perm(const wj_principal *p, const char *perm)
     return false;
 }
 
-static bool grant_covers(const wj_grant *g, const wj_target *t)
+/* The person index's answer to "does this person grant cover that person" (family links,
+ * merges); without the module, only the same id does. */
+static bool person_covers(wj_req *r, int64_t grant_person, int64_t target_person)
+{
+    if (grant_person == target_person)
+        return true;
+    for (const wj_module *const *m = wj_modules; *m; m++)
+        if ((*m)->person_covers)
+            return (*m)->person_covers(wj_db_conn(r), grant_person, target_person);
+    return false;
+}
+
+static bool grant_covers(const wj_req *r, const wj_grant *g, const wj_target *t)
 {
     if (g->facility_id && g->facility_id == t->facility_id)
         return true;
     if (g->area_path[0] && t->area_path[0] && strncmp(t->area_path, g->area_path, strlen(g->area_path)) == 0)
         return true;
-    if (g->person_id && g->person_id == t->person_id)
+    if (g->person_id && t->person_id && person_covers((wj_req *)r, g->person_id, t->person_id))
         return true;
     return false;
 }
@@ -211,7 +223,7 @@ bool wj_covers(const wj_req *r, const char *perm, const wj_target *t)
 {
     unsigned roles = wj_perm_roles(perm);
     for (int i = 0; r->who && i < r->who->ngrants; i++)
-        if ((roles & (1u << r->who->grants[i].role)) && grant_covers(&r->who->grants[i], t))
+        if ((roles & (1u << r->who->grants[i].role)) && grant_covers(r, &r->who->grants[i], t))
             return true;
     return false;
 }

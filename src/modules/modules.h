@@ -10,5 +10,6 @@ extern const wj_module wj_module_audit;
 extern const wj_module wj_module_areas;
 extern const wj_module wj_module_facilities;
 extern const wj_module wj_module_map;
+extern const wj_module wj_module_mpi;
 
 #endif

@@ -38,6 +38,9 @@ typedef struct mpi_input {
     int nids;
     int64_t facility_id; /* where it was registered; 0 for the commission, the hotline, the CLI */
     int64_t by_user;     /* 0 for the command line */
+    /* Scope of a new person with neither area code nor facility: the registering user's
+     * area (materialised path), "" when none. */
+    char fallback_path[200];
 } mpi_input;
 
 /* The body schema of POST /api/v1/persons; CSV rows are validated through it too. */

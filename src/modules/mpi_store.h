@@ -1,0 +1,70 @@
+/* mpi_store.h — shared by the files of the mpi module only: mpi.c (routes), mpi_store.c
+ * (registration and matching), mpi_person.c (documents and edits), mpi_links.c (merge,
+ * unmerge, reviews), mpi_csv.c and mpi_demo.c. Other modules use mpi.h. */
+#ifndef WJ_MPI_STORE_H
+#define WJ_MPI_STORE_H
+
+#include "../core/module.h"
+#include "mpi.h"
+#include "mpi_match.h"
+
+extern const wj_enum mpi_sexes[];
+extern const wj_enum mpi_identifier_types[];
+extern const wj_enum mpi_attribute_types[];
+extern const wj_enum mpi_relations[];
+/* The body of POST /persons/{id}/identifiers and the items of a registration's identifiers. */
+extern const wj_schema mpi_identifier_schema;
+
+/* Validates one identifier ({"type","value","issuer"}) at JSON path `path` (e.g.
+ * "identifiers[0]", or "" for a body of its own) into `out`; an id_card_15 becomes an id_card. `idc` receives the
+ * parsed ID number when the identifier is one (else its number is ""). */
+typedef struct wj_idcard wj_idcard;
+bool mpi_identifier_from_json(wj_conn *c, const json_t *v, const char *path, mpi_ident *out, wj_idcard *idc,
+                              wj_error *e);
+
+/* The person currently holding (type, issuer, value), 0 when none; -1 on a database error. */
+int64_t mpi_identifier_holder(wj_conn *c, const mpi_ident *id);
+/* Adds an identifier to a person, on its first record. 409 when someone else holds it or
+ * the person already has another ID number. Returns the identifier id, 0 with `e` set. */
+int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int64_t by, wj_error *e);
+
+/* A person row as the store reads it. */
+typedef struct mpi_person {
+    int64_t id, merged_into, version;
+    char sex[8], birth_date[11], area_path[WJ_PATH_MAX];
+} mpi_person;
+/* False when there is no such person (merged or not). */
+bool mpi_person_find(wj_conn *c, int64_t id, mpi_person *out);
+/* Bumps a person's version (its document changed). */
+bool mpi_person_touch(wj_conn *c, int64_t id);
+
+/* Documents. The full person (unmasked) and the masked list item; NULL on a database
+ * error or when there is no such person. */
+json_t *mpi_person_document(wj_conn *c, int64_t id);
+json_t *mpi_person_item(wj_conn *c, int64_t id);
+
+/* Merge `merge` into `keep` (both current persons). Returns the merge id, 0 with `e` set. */
+int64_t mpi_merge(wj_conn *c, int64_t keep, int64_t merge, const char *reason, int64_t review_id, int64_t by,
+                  wj_error *e);
+/* Undoes the last merge of a merged person. */
+bool mpi_unmerge_person(wj_conn *c, int64_t person, const char *reason, int64_t by, wj_error *e);
+/* Detaches the record of a live link into the person it was in before, or a new person.
+ * *out_person receives the person the record is now in. */
+bool mpi_unmerge_link(wj_conn *c, int64_t link_id, const char *reason, int64_t by, int64_t *out_person, wj_error *e);
+
+/* The ids of the persons in a person's cluster: itself and every person merged into it,
+ * directly or through others, as a SQL fragment for `person_id IN (…)`. */
+#define MPI_CLUSTER_SQL                                                                                                \
+    "WITH RECURSIVE cluster(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT p.id FROM persons p "                       \
+    "JOIN cluster ON p.merged_into = cluster.id) "
+
+/* Moves a record to `person`: its live link is undone and a new one made (rule, score or
+ * NAN, the merge it belongs to or 0), and its identifiers follow it. */
+bool mpi_link_record(wj_conn *c, int64_t record, int64_t person, const char *rule, double score, int64_t merge_id,
+                     int64_t by, const char *reason);
+
+/* Does person `who` (a resident's own person) cover `target`: the same current person,
+ * or one it manages through a family link? */
+bool mpi_person_covers(wj_conn *c, int64_t who, int64_t target);
+
+#endif
