@@ -11,7 +11,8 @@ typedef enum {
     WJ_IDCARD_OK = 0,
     WJ_IDCARD_LENGTH,    /* not 18 characters (15 for the old form) */
     WJ_IDCARD_CHARS,     /* not digits (and a final X) */
-    WJ_IDCARD_DATE,      /* the birth date is not a calendar date, or is in the future */
+    WJ_IDCARD_DATE,      /* the birth date is not a calendar date, is before 1890-01-01, or is
+                            in the future */
     WJ_IDCARD_CHECK,     /* the check character does not match */
 } wj_idcard_status;
 
@@ -23,7 +24,9 @@ typedef struct wj_idcard {
 } wj_idcard;
 
 /* Validates an 18-character number (a lower-case x is accepted and normalised). `today`
- * is YYYY-MM-DD (births after it are invalid), NULL to skip that check. */
+ * is YYYY-MM-DD (births after it are invalid), NULL to skip that check. Problems are
+ * reported in the order of the statuses above. `out` (nullable) is filled when the
+ * number is valid and zeroed otherwise. */
 wj_idcard_status wj_idcard_parse(const char *s, const char *today, wj_idcard *out);
 /* Converts a 15-digit number (19YYMMDD births, no check character) to its 18-character
  * form, then parses it as above. */

@@ -14,8 +14,17 @@
 #define MPI_KEY_MAX 128
 
 /* Loads OpenCC (t2s) and the ICU transliterator once; thread-safe, idempotent. False (with
- * a reason on stderr) when the dictionaries are missing. */
+ * a reason on stderr) when the dictionaries are missing. The key functions below call it
+ * on first use; without the engines they still work, on the characters as written (no
+ * traditional → simplified, no pinyin). */
 bool mpi_match_init(void);
+/* The same with another OpenCC configuration (a path, or a name OpenCC resolves in its
+ * data directory): for deployments with their own dictionaries, and for tests. Once the
+ * engines are loaded, later calls return true and load nothing. */
+bool mpi_match_init_config(const char *opencc_config);
+/* Frees the character cache and closes OpenCC and ICU, for leak checkers at exit. Not
+ * concurrent with any other call of this file; a later call initialises again. */
+void mpi_match_shutdown(void);
 
 /* Name keys. `simplified`: trimmed, inner spaces and middle dots (· • ・ .) removed,
  * full-width ASCII folded to half-width, Latin lower-cased, traditional characters mapped
@@ -88,12 +97,15 @@ extern const mpi_weights mpi_weights_default;
  * threshold.lower. False with a reason ("line 3: unknown key foo") in err. */
 bool mpi_weights_load(const char *path, mpi_weights *w, char *err, size_t errlen);
 
-/* The score of a against b, and why: one entry per compared field. */
+/* The score of a against b, and why: one entry per field, in the order above. */
 typedef struct mpi_explain {
     int n;
     struct {
         const char *field; /* name, birth_date, sex, phone, address, area_code, id_card */
-        const char *level; /* exact, pinyin, swapped, one_digit, agree, disagree, … */
+        const char *level; /* exact, pinyin, one_char, surname_only, different (name);
+                              exact, swapped, one_digit, same_year, different (birth_date);
+                              agree, disagree; conflict (id_card); missing: a side does not
+                              know it (weight 0) */
         double weight;
     } parts[8];
 } mpi_explain;
