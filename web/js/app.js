@@ -15,6 +15,15 @@ const routes = [
   { re: /^\/facilities\/(\d+)$/, page: 'facility', perm: 'facility.read', module: 'facilities' },
   { re: /^\/facilities\/(\d+)\/edit$/, page: 'facility-form', perm: 'facility.write', module: 'facilities' },
   { re: /^\/audit$/, page: 'audit', perm: 'audit.read', module: 'audit' },
+  { re: /^\/persons$/, page: 'persons', perm: 'person.read', module: 'mpi' },
+  { re: /^\/persons\/new$/, page: 'person-register', perm: 'person.register', module: 'mpi' },
+  { re: /^\/persons\/(\d+)$/, page: 'person', perm: 'person.read', module: 'mpi' },
+  { re: /^\/persons\/(\d+)\/edit$/, page: 'person-edit', perm: 'person.write', module: 'mpi' },
+  { re: /^\/persons\/(\d+)\/audit$/, page: 'person-audit', perm: 'audit.read', module: 'mpi_break_glass' },
+  { re: /^\/mpi\/reviews$/, page: 'mpi-reviews', perm: 'mpi.review', module: 'mpi' },
+  { re: /^\/mpi\/reviews\/(\d+)$/, page: 'mpi-review', perm: 'mpi.review', module: 'mpi' },
+  { re: /^\/mpi\/merge$/, page: 'mpi-merge', perm: 'mpi.merge', module: 'mpi' },
+  { re: /^\/mpi\/break-glass$/, page: 'mpi-break-glass', perm: 'mpi.break_glass_log', module: 'mpi_break_glass' },
   { re: /^\/m\/([a-z_]+)$/, page: 'placeholder' },
 ];
 
@@ -23,8 +32,22 @@ const modulePages = {
   areas: { path: '/areas', icon: 'M12 2a7 7 0 0 0-7 7c0 5 7 13 7 13s7-8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z' },
   facilities: { path: '/facilities', icon: 'M4 21V5a2 2 0 0 1 2-2h12a2 2 0 0 1 2 2v16h-6v-4h-4v4H4zm7-14v2H9v2h2v2h2v-2h2V9h-2V7h-2z' },
   audit: { path: '/audit', icon: 'M9 2h6v2h3a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2h3V2zm0 4v2h6V6H9zm-1 5v2h8v-2H8zm0 4v2h5v-2H8z' },
+  mpi: { path: '/persons', icon: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-7 1.7-7 4v3h14v-3c0-2.3-3.7-4-7-4zm8-2a3 3 0 1 0 0-6v6zm1.5 2.2c1.5.8 2.5 2 2.5 3.8v3h2v-3c0-1.9-1.9-3.3-4.5-3.8z' },
+  mpi_break_glass: { path: '/mpi/break-glass', icon: 'M12 2 3 6v6c0 5 3.8 9.7 9 10 5.2-.3 9-5 9-10V6l-9-4zm-1 5h2v6h-2V7zm0 8h2v2h-2v-2z' },
 };
 const defaultIcon = 'M4 4h16v16H4z';
+
+/* Menu entries of pages that no module's menu entry reaches: the auditors' break-glass log
+ * (the index's menu entry is for holders of person.read). Shown when the caller holds the
+ * permission and the server has the route. */
+const extraMenu = [{ module: 'mpi_break_glass', perm: 'mpi.break_glass_log', route: ['GET', '/api/v1/mpi/break-glass'], title: 'mpi.bglog.title' }];
+
+function menuItems() {
+  const extra = extraMenu
+    .filter((m) => app.hasPerm(m.perm) && app.hasRoute(...m.route) && !app.menu.some((x) => x.module === m.module))
+    .map((m) => ({ module: m.module, title_zh: t(m.title), title_en: t(m.title) }));
+  return [...app.menu, ...extra];
+}
 
 export const app = {
   me: null, // GET /api/v1/me
@@ -77,8 +100,9 @@ function match(pathname) {
  * menu entry. */
 function homePath() {
   if (app.menu.some((m) => m.module === 'facilities')) return modulePages.facilities.path;
-  for (const m of app.menu) if (modulePages[m.module]) return modulePages[m.module].path;
-  return app.menu.length ? `/m/${app.menu[0].module}` : null;
+  const items = menuItems();
+  for (const m of items) if (modulePages[m.module]) return modulePages[m.module].path;
+  return items.length ? `/m/${items[0].module}` : null;
 }
 
 // ---- the shell ----
@@ -138,7 +162,7 @@ function renderTopbar(current) {
   nav.hidden = !app.me || current?.route?.public;
   nav.setAttribute('aria-label', t('app.menu'));
   const ul = h('ul', {});
-  for (const m of app.menu) {
+  for (const m of menuItems()) {
     const page = modulePages[m.module];
     const path = page ? page.path : `/m/${m.module}`;
     const active = current?.route?.module === m.module || location.pathname === path;
