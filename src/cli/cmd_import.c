@@ -1,7 +1,10 @@
 /* cmd_import.c — `weijian import facilities FILE.csv`: add facilities from a CSV file, each
  * row validated as the API validates it, in one transaction: all or nothing, or with
  * --skip-bad-rows the good rows. Every rejected row is reported on stderr (and in the
- * --report file). docs/facilities.md, "Import and export", has the columns. */
+ * --report file). docs/facilities.md, "Import and export", has the columns.
+ *
+ * `weijian import persons FILE.csv`: register persons with matching (mpi_import_csv), in
+ * transactions of --batch rows; docs/mpi.md, "Import". */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,9 +13,46 @@
 #include <unistd.h>
 
 #include "../modules/facilities.h"
+#include "../modules/mpi.h"
 #include "cli.h"
+#include "clock.h"
 #include "csv.h"
 #include "util.h"
+
+static const char *help_all =
+    "usage: weijian import facilities [OPTIONS] FILE.csv\n"
+    "       weijian import persons [OPTIONS] FILE.csv\n\n"
+    "Adds facilities, or registers persons with matching, from a CSV file. See\n"
+    "weijian import facilities --help and weijian import persons --help.\n";
+
+static const char *help_persons =
+    "usage: weijian import persons [--db PATH|URL] [--skip-bad-rows] [--report REPORT.csv]\n"
+    "                              [--batch N] [--encoding utf-8|gb18030] FILE.csv\n\n"
+    "Registers the persons of a CSV file (- for standard input) in the master patient index,\n"
+    "each row validated like POST /api/v1/persons and matched like a registration at a desk:\n"
+    "linked to the person holding one of its identifiers or scoring above the upper threshold,\n"
+    "sent to review between the thresholds, else a new person. The first row names the\n"
+    "columns, by field name or Chinese title:\n"
+    "  name 姓名, sex 性别 (male, female, other, unknown or 男, 女, 其他, 未知),\n"
+    "  birth_date 出生日期, phone 电话, address 地址, area_code 区划代码, nationality 国籍,\n"
+    "  id_card 身份证号 (18 characters, or 15 digits), insurance_card 医保卡号,\n"
+    "  social_security_card 社保卡号, hospital_card 就诊卡号, hospital_card_issuer 发卡机构\n"
+    "  (the issuing facility's id), passport 护照号, birth_certificate 出生医学证明编号\n"
+    "name is required; sex and birth_date too unless an ID number gives them. An empty cell\n"
+    "leaves a field out. weijian generate persons writes such files.\n\n"
+    "  --skip-bad-rows   register the good rows even when some are rejected (default: every row\n"
+    "                    is checked first, and any rejected row means nothing is written)\n"
+    "  --report FILE     write one line per row to FILE as CSV:\n"
+    "                    line,status,person_id,record_id,reason with status new, linked,\n"
+    "                    review or rejected\n"
+    "  --batch N         rows per write transaction (default 1000)\n"
+    "  --encoding E      utf-8 or gb18030 (GBK); default: UTF-8 when the file is valid UTF-8,\n"
+    "                    else GB18030\n\n"
+    "A row can also be refused at registration (409: an identifier held by a person of another\n"
+    "sex or birth date); it is reported and skipped, as the batches before it are committed.\n"
+    "Rejected rows are printed as FILE:LINE: COLUMN: REASON. Exit status: 0 when every row was\n"
+    "registered, 1 when any row was rejected (or the file or database failed), 2 on a usage\n"
+    "error.\n";
 
 static const char *help =
     "usage: weijian import facilities [--db PATH|URL] [--skip-bad-rows] [--report REPORT.csv]\n"
@@ -187,16 +227,190 @@ static int import_facilities(int argc, char **argv)
     return rc;
 }
 
+typedef struct persons_progress {
+    bool tty, checking;
+    long last_pct, last_rows, last_done;
+} persons_progress;
+
+/* Like show_progress; an all-or-nothing import first checks every row ("checking"), then
+ * registers them: the count starting again marks the second pass. */
+static void persons_show_progress(void *ctx, long done, long total)
+{
+    persons_progress *p = ctx;
+    if (done < p->last_done && p->checking) {
+        p->checking = false;
+        p->last_pct = -1;
+        p->last_rows = 0;
+        if (p->tty)
+            fputc('\n', stderr);
+    }
+    p->last_done = done;
+    const char *what = p->checking ? "checked" : "imported";
+    long pct = total ? done * 100 / total : 100;
+    if (p->tty) {
+        if (pct != p->last_pct || done == total) {
+            fprintf(stderr, "\rimport: %ld/%ld rows %s (%ld%%)", done, total, what, pct);
+            p->last_pct = pct;
+        }
+    } else if (done - p->last_rows >= 100000 || (done == total && done != p->last_rows)) {
+        fprintf(stderr, "import: %ld/%ld rows %s (%ld%%)\n", done, total, what, pct);
+        p->last_rows = done;
+    }
+}
+
+/* The rejected rows of a report, on stderr as FILE:LINE: COLUMN: REASON. */
+static void print_rejections(FILE *report, const char *name)
+{
+    wj_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    rewind(report);
+    while ((n = fread(chunk, 1, sizeof chunk, report)) > 0)
+        wj_buf_put(&b, chunk, n);
+    if (!b.data)
+        return;
+    wj_csv r;
+    wj_csv_init(&r, b.data, b.len);
+    wj_csv_next(&r); /* the header */
+    while (wj_csv_next(&r) == WJ_CSV_RECORD)
+        if (r.nfields == 5 && strcmp(r.fields[1], "rejected") == 0)
+            fprintf(stderr, "%s:%s: %s\n", name, r.fields[0], r.fields[4]);
+    wj_csv_free(&r);
+    wj_buf_free(&b);
+}
+
+static int import_persons(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"skip-bad-rows", no_argument, 0, 's'},
+                                         {"report", required_argument, 0, 'r'},
+                                         {"batch", required_argument, 0, 'b'},
+                                         {"encoding", required_argument, 0, 'e'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *dbflag = NULL, *report_path = NULL;
+    mpi_import imp = {.batch = 1000};
+    wj_encoding enc = WJ_ENC_AUTO;
+    int64_t batch;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': dbflag = optarg; break;
+        case 's': imp.skip_bad_rows = true; break;
+        case 'r': report_path = optarg; break;
+        case 'b':
+            if (!wj_parse_i64(optarg, &batch) || batch < 1 || batch > 100000) {
+                fprintf(stderr, "weijian import: --batch takes a number 1..100000, not \"%s\"\n\n", optarg);
+                fputs(help_persons, stderr);
+                return 2;
+            }
+            imp.batch = (int)batch;
+            break;
+        case 'e':
+            if (!wj_encoding_parse(optarg, &enc)) {
+                fprintf(stderr, "weijian import: --encoding takes utf-8 or gb18030, not \"%s\"\n\n", optarg);
+                fputs(help_persons, stderr);
+                return 2;
+            }
+            break;
+        case 'h': fputs(help_persons, stdout); return 0;
+        default: fputs(help_persons, stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(optind < argc ? "weijian import: give one file\n\n" : "weijian import: which file?\n\n", stderr);
+        fputs(help_persons, stderr);
+        return 2;
+    }
+    const char *path = argv[optind];
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    char *data;
+    size_t len;
+    if (!read_all(path, &data, &len)) {
+        fprintf(stderr, "weijian import: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (enc != WJ_ENC_AUTO) { /* the import reads UTF-8 (or guesses): convert as told first */
+        char why[200];
+        long line;
+        size_t tlen;
+        wj_encoding used;
+        char *text = wj_text_to_utf8(data, len, enc, &tlen, &used, why, sizeof why, &line);
+        free(data);
+        if (!text) {
+            fprintf(stderr, "%s:%ld: %s\n", name, line, why);
+            return 1;
+        }
+        data = text;
+        len = tlen;
+    }
+    /* The report: the file asked for, else a temporary one to list the rejected rows from. */
+    FILE *report = report_path ? fopen(report_path, "w+") : tmpfile();
+    if (!report) {
+        fprintf(stderr, "weijian import: cannot write the report %s: %s\n", report_path ? report_path : "(temporary)",
+                strerror(errno));
+        free(data);
+        return 1;
+    }
+    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 1, false);
+    if (!db) {
+        fclose(report);
+        free(data);
+        return 1;
+    }
+    persons_progress pr = {.tty = isatty(STDERR_FILENO) == 1, .checking = !imp.skip_bad_rows, .last_pct = -1};
+    imp.progress = persons_show_progress;
+    imp.ctx = &pr;
+    imp.report = report;
+    int64_t t0 = wj_now_ms();
+    bool ok = mpi_import_csv(db, data, len, &imp);
+    double secs = (double)(wj_now_ms() - t0) / 1000;
+    if (pr.tty && imp.rows)
+        fputc('\n', stderr);
+    long written = imp.created + imp.linked + imp.reviews;
+    if (written > 0) {
+        wj_conn *c = db_acquire(db);
+        if (db_begin(c, true) != DB_OK || !cli_audit(c, "weijian import persons", "person", 0) ||
+            db_commit(c) != DB_OK)
+            fprintf(stderr, "weijian import: cannot record the import in the audit trail: %s\n", db_errmsg(c));
+        db_release(c);
+    }
+    db_close(db);
+    free(data);
+    print_rejections(report, name);
+    if (fclose(report) != 0 && report_path) {
+        fprintf(stderr, "weijian import: cannot write the report %s: %s\n", report_path, strerror(errno));
+        ok = false;
+    }
+    if (!ok && written == 0 && imp.rejected && !imp.skip_bad_rows)
+        printf("import: %ld rows read, %ld rejected; nothing was written (--skip-bad-rows registers the others)\n",
+               imp.rows, imp.rejected);
+    else if (!ok && written == 0)
+        printf("import: %s cannot be imported; nothing was written: %s\n", name, imp.first_error);
+    else {
+        printf("import: %ld rows read, %ld registered in %.1f s (%.0f rows/s): %ld new, %ld linked, %ld to review; "
+               "%ld rejected\n",
+               imp.rows, written, secs, secs > 0 ? (double)written / secs : 0.0, imp.created, imp.linked,
+               imp.reviews, imp.rejected);
+        if (!ok)
+            printf("import: stopped: %s (the rows registered before stay)\n", imp.first_error);
+    }
+    return ok && imp.rejected == 0 ? 0 : 1;
+}
+
 int cmd_import(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "facilities") == 0)
         return import_facilities(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "persons") == 0)
+        return import_persons(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(help, stdout);
+        fputs(help_all, stdout);
         return 0;
     }
     if (argc >= 2)
-        fprintf(stderr, "weijian import: nothing to import as \"%s\" (only: facilities)\n\n", argv[1]);
-    fputs(help, stderr);
+        fprintf(stderr, "weijian import: nothing to import as \"%s\" (facilities or persons)\n\n", argv[1]);
+    fputs(help_all, stderr);
     return 2;
 }

@@ -14,7 +14,8 @@
 #include "clock.h"
 #include "migrate.h"
 
-int cmd_import(int argc, char **argv); /* cmd_import.c */
+int cmd_import(int argc, char **argv);   /* cmd_import.c */
+int cmd_generate(int argc, char **argv); /* cmd_generate.c */
 
 static const wj_command commands[] = {
     {"serve", cmd_serve, "serve the API and console over HTTP"},
@@ -23,7 +24,8 @@ static const wj_command commands[] = {
     {"demo", cmd_demo, "load the demo city and print the demo logins"},
     {"user", cmd_user, "manage accounts (user add)"},
     {"backup", cmd_backup, "copy the database to a file while it is in use"},
-    {"import", cmd_import, "add facilities from a CSV file (import facilities FILE.csv)"},
+    {"import", cmd_import, "add facilities or persons from a CSV file (import facilities|persons FILE.csv)"},
+    {"generate", cmd_generate, "write synthetic persons as CSV (generate persons --count N)"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,659 @@
+/* mpi_csv.c — persons in from CSV (docs/mpi.md, "Import"): each row becomes the body
+ * POST /api/v1/persons takes and goes through mpi_input_from_json, so an import validates
+ * exactly as the API does, then through mpi_register, so it is matched exactly as a
+ * registration at a desk is. Rows are registered in write transactions of `batch` rows.
+ *
+ * All or nothing (the default): a first pass validates every row and nothing is written
+ * when any is rejected. With skip_bad_rows there is one pass and a rejected row is skipped.
+ * Either way a row can still be refused at registration (409: an identifier that belongs
+ * to a person of another sex or birth date); it is reported and skipped, as earlier
+ * batches are already committed. A batch runs without savepoints; when a row of it is
+ * refused the batch is rolled back and run again with one savepoint per row, so the cost
+ * of savepoints is paid only by batches that need them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../core/csv.h"
+#include "../core/ids.h"
+#include "../core/util.h"
+#include "mpi_csv.h"
+#include "mpi_store.h"
+
+enum {
+    C_NAME,
+    C_SEX,
+    C_BIRTH,
+    C_PHONE,
+    C_ADDRESS,
+    C_AREA,
+    C_NATIONALITY,
+    C_ID_CARD,
+    C_INSURANCE,
+    C_SOCIAL,
+    C_HCARD,
+    C_ISSUER,
+    C_PASSPORT,
+    C_BIRTH_CERT,
+    NCOLS
+};
+
+static const char *const columns[NCOLS] = {
+    "name",         "sex",          "birth_date",    "phone",
+    "address",      "area_code",    "nationality",   "id_card",
+    "insurance_card", "social_security_card", "hospital_card", "hospital_card_issuer",
+    "passport",     "birth_certificate",
+};
+static const char *const columns_zh[NCOLS] = {
+    "姓名", "性别", "出生日期", "电话", "地址", "区划代码", "国籍", "身份证号", "医保卡号", "社保卡号", "就诊卡号",
+    "发卡机构", "护照号", "出生医学证明编号",
+};
+/* The identifier columns, in the order a row's identifiers are listed; each column's
+ * name is its identifier type. */
+static const int ident_columns[] = {C_ID_CARD, C_INSURANCE, C_SOCIAL, C_HCARD, C_PASSPORT, C_BIRTH_CERT};
+
+#define DEFAULT_BATCH 1000
+#define PROGRESS_EVERY 1000
+
+/* ---- cells ---- */
+
+static bool space_at(const char *s, size_t *n)
+{
+    if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+        *n = 1;
+        return true;
+    }
+    if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) {
+        *n = 3; /* U+3000 ideographic space */
+        return true;
+    }
+    return false;
+}
+
+/* The cell without surrounding spaces: *len bytes from the returned pointer (0: blank). */
+static const char *trim(const char *s, size_t *len)
+{
+    size_t n;
+    while (*s && space_at(s, &n))
+        s += n;
+    size_t end = 0;
+    for (size_t i = 0; s[i];) {
+        if (space_at(s + i, &n)) {
+            i += n;
+        } else {
+            i++;
+            while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+                i++;
+            end = i;
+        }
+    }
+    *len = end;
+    return s;
+}
+
+/* Would a spreadsheet take this text for a formula? Leading quotes are looked through. */
+static bool formula_like(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == '\'')
+        i++;
+    return i < len && strchr("=+-@\t\r", s[i]) != NULL;
+}
+
+static void utf8_cut(char *s)
+{
+    size_t bad;
+    if (!wj_utf8_valid(s, strlen(s), &bad))
+        s[bad] = '\0';
+}
+
+/* ---- rows ---- */
+
+typedef struct row_error {
+    int col; /* column index, -1 when the row as a whole */
+    char reason[320];
+} row_error;
+
+static void row_fail(row_error *e, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void row_fail(row_error *e, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    e->col = col;
+    vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+    va_end(ap);
+    utf8_cut(e->reason);
+}
+
+/* One row on its way in. */
+typedef struct item {
+    long line;
+    bool bad;
+    row_error err;
+    int ident_col[MPI_MAX_IDENTIFIERS]; /* the column of each of the body's identifiers */
+    int nident;
+    mpi_input in;
+    mpi_result res;
+} item;
+
+typedef struct importer {
+    wj_conn *c;
+    mpi_import *imp;
+    int nfile;           /* columns in the file */
+    int *map;            /* file column → column index, -1 for an untitled one */
+    char titles[NCOLS][64]; /* each column's title as the file gives it ("" when absent) */
+    long total;          /* rows in the file, for progress */
+    bool file_error;
+} importer;
+
+static const char *column_title(const importer *im, int col)
+{
+    if (col < 0)
+        return "";
+    return im->titles[col][0] ? im->titles[col] : columns[col];
+}
+
+static void set_first_error(importer *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_first_error(importer *im, const char *fmt, ...)
+{
+    if (im->imp->first_error[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(im->imp->first_error, sizeof im->imp->first_error, fmt, ap);
+    va_end(ap);
+    utf8_cut(im->imp->first_error);
+}
+
+static void file_reject(importer *im, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void file_reject(importer *im, long line, const char *fmt, ...)
+{
+    char reason[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    set_first_error(im, "line %ld: %s", line, reason);
+    if (im->imp->report) {
+        wj_buf b = {0};
+        char l[24];
+        snprintf(l, sizeof l, "%ld", line);
+        wj_csv_put(&b, l, true);
+        wj_csv_put(&b, "rejected", false);
+        wj_csv_put(&b, "", false);
+        wj_csv_put(&b, "", false);
+        wj_csv_put(&b, reason, false);
+        wj_buf_puts(&b, "\n");
+        fwrite(b.data, 1, b.len, im->imp->report);
+        wj_buf_free(&b);
+    }
+    im->file_error = true;
+}
+
+static bool read_header(importer *im, wj_csv *r)
+{
+    wj_csv_status st = wj_csv_next(r);
+    if (st == WJ_CSV_END || (st == WJ_CSV_RECORD && wj_csv_blank(r))) {
+        file_reject(im, 1, "the first row must name the columns (name, sex, birth_date, id_card, …)");
+        return false;
+    }
+    if (st != WJ_CSV_RECORD) {
+        file_reject(im, r->record_line, "header row: %s", r->error);
+        return false;
+    }
+    im->nfile = r->nfields;
+    free(im->map);
+    im->map = wj_xcalloc((size_t)r->nfields, sizeof *im->map);
+    memset(im->titles, 0, sizeof im->titles);
+    for (int i = 0; i < r->nfields && !im->file_error; i++) {
+        size_t n;
+        const char *t = trim(r->fields[i], &n);
+        int k = -1;
+        for (int j = 0; j < NCOLS && k < 0 && n; j++)
+            if ((strlen(columns[j]) == n && strncasecmp(t, columns[j], n) == 0) ||
+                (strlen(columns_zh[j]) == n && strncmp(t, columns_zh[j], n) == 0))
+                k = j;
+        im->map[i] = k;
+        if (n && k < 0)
+            file_reject(im, r->record_line,
+                        "unknown column \"%.*s\": the columns are name, sex, birth_date, phone, address, area_code, "
+                        "nationality, id_card, insurance_card, social_security_card, hospital_card, "
+                        "hospital_card_issuer, passport, birth_certificate (or 姓名, 性别, 出生日期, 电话, 地址, "
+                        "区划代码, 国籍, 身份证号, 医保卡号, 社保卡号, 就诊卡号, 发卡机构, 护照号, 出生医学证明编号)",
+                        (int)(n < 60 ? n : 60), t);
+        else if (k >= 0 && im->titles[k][0])
+            file_reject(im, r->record_line, "column %s is given twice (as \"%s\" and \"%.*s\")", columns[k],
+                        im->titles[k], (int)(n < 40 ? n : 40), t);
+        else if (k >= 0) {
+            snprintf(im->titles[k], sizeof im->titles[k], "%.*s", (int)n, t);
+            utf8_cut(im->titles[k]);
+        }
+    }
+    if (!im->file_error && !im->titles[C_NAME][0])
+        file_reject(im, r->record_line, "the file has no column name (姓名)");
+    return !im->file_error;
+}
+
+/* The column a body field belongs to: "identifiers[2].issuer" → hospital_card_issuer. */
+static int column_of(const item *it, const char *field)
+{
+    unsigned idx;
+    if (sscanf(field, "identifiers[%u]", &idx) == 1) {
+        if (idx >= (unsigned)it->nident)
+            return -1;
+        int col = it->ident_col[idx];
+        return col == C_HCARD && strstr(field, ".issuer") ? C_ISSUER : col;
+    }
+    size_t n = strcspn(field, "[.");
+    for (int k = 0; k < NCOLS; k++)
+        if (strlen(columns[k]) == n && strncmp(field, columns[k], n) == 0)
+            return k;
+    return -1;
+}
+
+static void from_error(item *it, wj_error *err)
+{
+    row_fail(&it->err, column_of(it, err->field), "%s", err->message);
+    it->bad = true;
+    wj_error_clear(err);
+}
+
+static const char *sex_code(const char *s, size_t n)
+{
+    for (const wj_enum *e = mpi_sexes; e->code; e++)
+        if ((strlen(e->code) == n && strncasecmp(e->code, s, n) == 0) || (strlen(e->zh) == n && strncmp(e->zh, s, n) == 0))
+            return e->code;
+    return NULL;
+}
+
+/* The body of a row, or NULL after filling it->err. */
+static json_t *row_body(const importer *im, const wj_csv *r, item *it)
+{
+    if (r->nfields != im->nfile) {
+        row_fail(&it->err, -1, "the row has %d fields, the header row %d", r->nfields, im->nfile);
+        return NULL;
+    }
+    const char *cell[NCOLS] = {0};
+    size_t len[NCOLS] = {0};
+    for (int i = 0; i < r->nfields; i++) {
+        size_t n;
+        const char *t = trim(r->fields[i], &n);
+        if (!n)
+            continue; /* an empty cell: the field is absent */
+        int k = im->map[i];
+        if (k < 0) {
+            row_fail(&it->err, -1, "a value in column %d, which has no title", i + 1);
+            return NULL;
+        }
+        cell[k] = t;
+        len[k] = n;
+    }
+    static const int text_cols[] = {C_NAME, C_ADDRESS};
+    for (size_t i = 0; i < WJ_ARRAY_LEN(text_cols); i++) {
+        int k = text_cols[i];
+        if (cell[k] && formula_like(cell[k], len[k])) {
+            row_fail(&it->err, k, "begins with =, +, -, @ or a control character: a spreadsheet would run it as a formula");
+            return NULL;
+        }
+    }
+    if (cell[C_ISSUER] && !cell[C_HCARD]) {
+        row_fail(&it->err, C_ISSUER, "an issuer without a hospital card");
+        return NULL;
+    }
+    json_t *body = json_object();
+    static const int plain[] = {C_NAME, C_BIRTH, C_PHONE, C_ADDRESS, C_AREA, C_NATIONALITY};
+    for (size_t i = 0; i < WJ_ARRAY_LEN(plain); i++)
+        if (cell[plain[i]])
+            json_object_set_new_nocheck(body, columns[plain[i]], json_stringn_nocheck(cell[plain[i]], len[plain[i]]));
+    if (cell[C_SEX]) {
+        const char *code = sex_code(cell[C_SEX], len[C_SEX]);
+        json_object_set_new_nocheck(body, "sex", code ? json_string_nocheck(code)
+                                                      : json_stringn_nocheck(cell[C_SEX], len[C_SEX]));
+    }
+    json_t *ids = NULL;
+    it->nident = 0;
+    for (size_t i = 0; i < WJ_ARRAY_LEN(ident_columns); i++) {
+        int k = ident_columns[i];
+        if (!cell[k])
+            continue;
+        if (!ids)
+            ids = json_array();
+        const char *type = columns[k];
+        if (k == C_ID_CARD && len[k] == 15)
+            type = "id_card_15";
+        json_t *id = json_object();
+        json_object_set_new_nocheck(id, "type", json_string_nocheck(type));
+        json_object_set_new_nocheck(id, "value", json_stringn_nocheck(cell[k], len[k]));
+        if (k == C_HCARD) {
+            if (cell[C_ISSUER]) {
+                json_object_set_new_nocheck(id, "issuer", json_stringn_nocheck(cell[C_ISSUER], len[C_ISSUER]));
+            } else if (im->imp->facility_id) {
+                char s[24];
+                wj_id_format(im->imp->facility_id, s);
+                json_object_set_new_nocheck(id, "issuer", json_string_nocheck(s));
+            }
+        }
+        json_array_append_new(ids, id);
+        it->ident_col[it->nident++] = k;
+    }
+    if (ids)
+        json_object_set_new_nocheck(body, "identifiers", ids);
+    return body;
+}
+
+/* Reads a record into `it`: validated as POST validates (it->bad and it->err when not). */
+static void row_prepare(const importer *im, const wj_csv *r, wj_csv_status st, item *it)
+{
+    it->line = r->record_line;
+    it->bad = false;
+    it->err.col = -1;
+    it->err.reason[0] = '\0';
+    if (st == WJ_CSV_BAD) {
+        row_fail(&it->err, -1, "%s", r->error);
+        it->bad = true;
+        return;
+    }
+    json_t *body = row_body(im, r, it);
+    if (!body) {
+        it->bad = true;
+        return;
+    }
+    wj_error e = {0};
+    if (!mpi_input_from_json(im->c, body, &it->in, &e))
+        from_error(it, &e);
+    json_decref(body);
+    if (it->bad)
+        return;
+    it->in.by_user = im->imp->by_user;
+    /* Where the row was registered: the importing facility, else the hospital that issued
+     * its card. */
+    it->in.facility_id = im->imp->facility_id;
+    for (int i = 0; i < it->in.nids && !it->in.facility_id; i++)
+        if (strcmp(it->in.ids[i].type, "hospital_card") == 0)
+            it->in.facility_id = it->in.ids[i].issuer;
+}
+
+/* Counts the row and writes its report line. */
+static void row_done(importer *im, const item *it)
+{
+    mpi_import *imp = im->imp;
+    const char *status;
+    char reason[400] = "";
+    if (it->bad) {
+        status = "rejected";
+        imp->rejected++;
+        const char *col = column_title(im, it->err.col);
+        snprintf(reason, sizeof reason, "%s%s%s", col, col[0] ? ": " : "", it->err.reason);
+        utf8_cut(reason);
+        set_first_error(im, "line %ld: %s", it->line, reason);
+    } else if (it->res.status == MPI_LINKED) {
+        status = "linked";
+        imp->linked++;
+        if (strcmp(it->res.rule, "score") == 0)
+            snprintf(reason, sizeof reason, "score %.2f", it->res.score);
+        else
+            snprintf(reason, sizeof reason, "%s", it->res.rule);
+    } else if (it->res.status == MPI_REVIEW) {
+        status = "review";
+        imp->reviews++;
+        char rid[24], cid[24];
+        wj_id_format(it->res.review_id, rid);
+        wj_id_format(it->res.ncandidates ? it->res.candidates[0].person_id : 0, cid);
+        snprintf(reason, sizeof reason, "review %s: candidate %s, score %.2f", rid, cid, it->res.score);
+    } else {
+        status = "new";
+        imp->created++;
+    }
+    if (!imp->report)
+        return;
+    char person[24] = "", record[24] = "";
+    if (!it->bad) {
+        wj_id_format(it->res.person_id, person);
+        wj_id_format(it->res.record_id, record);
+    }
+    if (!strpbrk(reason, ",\"\r\n")) {
+        fprintf(imp->report, "%ld,%s,%s,%s,%s\n", it->line, status, person, record, reason);
+    } else {
+        wj_buf b = {0};
+        wj_csv_put(&b, reason, true);
+        fprintf(imp->report, "%ld,%s,%s,%s,%.*s\n", it->line, status, person, record, (int)b.len, b.data);
+        wj_buf_free(&b);
+    }
+}
+
+static void progress(importer *im, long done, bool force)
+{
+    mpi_import *imp = im->imp;
+    if (imp->progress && (force || done % PROGRESS_EVERY == 0))
+        imp->progress(imp->ctx, done, im->total > done ? im->total : done);
+}
+
+static bool sql(wj_conn *c, const char *text)
+{
+    return db_exec(c, text, DBP_NONE, NULL) == DB_OK;
+}
+
+/* Registers one row. A row refused at registration is marked (it->bad, it->err); with
+ * `savepoint` it leaves nothing behind. 1: registered, or refused under a savepoint;
+ * 0: refused without one (the transaction must be rolled back); -1: database error. */
+static int row_register(importer *im, item *it, bool savepoint)
+{
+    wj_error e = {0};
+    if (savepoint && !sql(im->c, "SAVEPOINT mpi_import_row"))
+        return -1;
+    if (mpi_register(im->c, &it->in, &it->res, &e))
+        return !savepoint || sql(im->c, "RELEASE SAVEPOINT mpi_import_row") ? 1 : -1;
+    if (e.status >= 500 || e.status == 0) {
+        set_first_error(im, "line %ld: database error: %s", it->line, db_errmsg(im->c));
+        wj_error_clear(&e);
+        return -1;
+    }
+    from_error(it, &e);
+    if (!savepoint)
+        return 0;
+    return sql(im->c, "ROLLBACK TO SAVEPOINT mpi_import_row") && sql(im->c, "RELEASE SAVEPOINT mpi_import_row") ? 1
+                                                                                                                  : -1;
+}
+
+/* Registers a batch in its own write transaction. False on a database error. */
+static bool batch_write(importer *im, item *items, int n)
+{
+    bool savepoints = false;
+    for (;;) {
+        if (db_begin(im->c, true) != DB_OK) {
+            set_first_error(im, "cannot begin a transaction: %s", db_errmsg(im->c));
+            return false;
+        }
+        int rc = 1;
+        for (int i = 0; i < n && rc == 1; i++)
+            if (!items[i].bad)
+                rc = row_register(im, &items[i], savepoints);
+        if (rc == 1 && db_commit(im->c) != DB_OK) {
+            set_first_error(im, "commit failed: %s", db_errmsg(im->c));
+            rc = -1;
+        }
+        if (rc == 1)
+            break;
+        db_rollback(im->c);
+        if (rc < 0)
+            return false;
+        /* A row was refused (and is now marked): again, with a savepoint per row. */
+        savepoints = true;
+    }
+    for (int i = 0; i < n; i++)
+        row_done(im, &items[i]);
+    return true;
+}
+
+static long count_rows(const char *text, size_t len)
+{
+    wj_csv r;
+    wj_csv_init(&r, text, len);
+    long n = 0;
+    wj_csv_status st = wj_csv_next(&r); /* the header */
+    while (st != WJ_CSV_END && st != WJ_CSV_FATAL)
+        if ((st = wj_csv_next(&r)) == WJ_CSV_BAD || (st == WJ_CSV_RECORD && !wj_csv_blank(&r)))
+            n++;
+    wj_csv_free(&r);
+    return n;
+}
+
+/* The next data record: WJ_CSV_RECORD or WJ_CSV_BAD, or WJ_CSV_END when there are no
+ * more (an unclosed quote is a file error). Blank rows are passed over. */
+static wj_csv_status next_row(importer *im, wj_csv *r)
+{
+    for (;;) {
+        wj_csv_status st = wj_csv_next(r);
+        if (st == WJ_CSV_FATAL) {
+            file_reject(im, r->record_line, "%s", r->error);
+            return WJ_CSV_END;
+        }
+        if (st == WJ_CSV_RECORD && wj_csv_blank(r))
+            continue;
+        return st;
+    }
+}
+
+static void reset(mpi_import *imp)
+{
+    imp->rows = imp->created = imp->linked = imp->reviews = imp->rejected = 0;
+    imp->first_error[0] = '\0';
+}
+
+/* The text as UTF-8 (heap), or NULL after a file rejection. */
+static char *utf8_text(importer *im, const char *data, size_t len, size_t *tlen)
+{
+    char why[200];
+    long line = 0;
+    wj_encoding used;
+    char *text = wj_text_to_utf8(data, len, WJ_ENC_AUTO, tlen, &used, why, sizeof why, &line);
+    if (!text)
+        file_reject(im, line, "%s", why);
+    return text;
+}
+
+static void report_header(const mpi_import *imp)
+{
+    if (imp->report)
+        fputs("line,status,person_id,record_id,reason\n", imp->report);
+}
+
+/* Validates every row without writing (the first pass of an all-or-nothing import). */
+static void check_all(importer *im, const char *text, size_t tlen, item *it)
+{
+    mpi_import *imp = im->imp;
+    wj_csv r;
+    wj_csv_init(&r, text, tlen);
+    if (read_header(im, &r)) {
+        db_begin(im->c, false);
+        wj_csv_status st;
+        while ((st = next_row(im, &r)) != WJ_CSV_END) {
+            imp->rows++;
+            row_prepare(im, &r, st, it);
+            if (it->bad)
+                row_done(im, it);
+            progress(im, imp->rows, false);
+        }
+        db_rollback(im->c);
+        progress(im, imp->rows, true);
+    }
+    wj_csv_free(&r);
+}
+
+/* SQLite's page cache for the import's connection: the indexes of a million persons do
+ * not fit in the default 2 MB, and every miss is a read from the file. */
+#define IMPORT_CACHE_KIB 262144
+
+bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
+{
+    reset(imp);
+    report_header(imp);
+    importer im = {.c = db_acquire(db), .imp = imp};
+    bool lite = db_kind(db) == WJ_DB_SQLITE;
+    if (lite) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", IMPORT_CACHE_KIB);
+        sql(im.c, pragma);
+    }
+    int batch = imp->batch > 0 ? imp->batch : DEFAULT_BATCH;
+    item *items = wj_xcalloc((size_t)batch, sizeof *items);
+    size_t tlen;
+    bool ok = false;
+    char *text = utf8_text(&im, data, len, &tlen);
+    if (!text)
+        goto out;
+    im.total = imp->progress ? count_rows(text, tlen) : 0;
+    if (!imp->skip_bad_rows) {
+        check_all(&im, text, tlen, &items[0]);
+        if (im.file_error || imp->rejected)
+            goto out; /* nothing is written */
+        reset(imp);
+    }
+    wj_csv r;
+    wj_csv_init(&r, text, tlen);
+    ok = read_header(&im, &r);
+    int n = 0;
+    wj_csv_status st;
+    while (ok && (st = next_row(&im, &r)) != WJ_CSV_END) {
+        imp->rows++;
+        row_prepare(&im, &r, st, &items[n++]);
+        if (n == batch) {
+            ok = batch_write(&im, items, n);
+            n = 0;
+        }
+        progress(&im, imp->rows, false);
+    }
+    if (ok && n)
+        ok = batch_write(&im, items, n);
+    ok = ok && !im.file_error;
+    progress(&im, imp->rows, true);
+    wj_csv_free(&r);
+out:
+    if (imp->report)
+        fflush(imp->report);
+    free(items);
+    free(im.map);
+    free(text);
+    if (lite)
+        sql(im.c, "PRAGMA cache_size = -2000"); /* SQLite's default, for the pool's next user */
+    db_release(im.c);
+    return ok;
+}
+
+bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *imp)
+{
+    reset(imp);
+    report_header(imp);
+    importer im = {.c = c, .imp = imp};
+    size_t tlen;
+    char *text = utf8_text(&im, data, len, &tlen);
+    if (!text)
+        return false;
+    im.total = imp->progress ? count_rows(text, tlen) : 0;
+    item *it = wj_xcalloc(1, sizeof *it);
+    wj_csv r;
+    wj_csv_init(&r, text, tlen);
+    bool ok = read_header(&im, &r);
+    wj_csv_status st;
+    while (ok && (st = next_row(&im, &r)) != WJ_CSV_END) {
+        imp->rows++;
+        row_prepare(&im, &r, st, it);
+        if (!it->bad && row_register(&im, it, imp->skip_bad_rows) < 0)
+            ok = false;
+        if (ok)
+            row_done(&im, it);
+        ok = ok && !(it->bad && !imp->skip_bad_rows);
+        progress(&im, imp->rows, false);
+    }
+    ok = ok && !im.file_error;
+    progress(&im, imp->rows, true);
+    wj_csv_free(&r);
+    if (imp->report)
+        fflush(imp->report);
+    free(it);
+    free(im.map);
+    free(text);
+    return ok;
+}
