@@ -144,6 +144,7 @@ CREATE TABLE mpi_merges (
     undo_reason TEXT
 );
 CREATE INDEX mpi_merges_merged ON mpi_merges(merged_id, id);
+CREATE INDEX mpi_merges_keep ON mpi_merges(keep_id, created_at);
 
 CREATE TABLE mpi_break_glass (
     id BIGINT PRIMARY KEY,

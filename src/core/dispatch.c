@@ -211,6 +211,10 @@ void wj_dispatch(wj_req *r, int route_index)
         wj_audit_event ev;
         wj_dispatch_audit_event(r, &ev);
         wj_audit_enqueue(&ev);
+        if (r->audit_also) {
+            ev.resource_id = r->audit_also;
+            wj_audit_enqueue(&ev);
+        }
     }
     if (r->conn) {
         db_release(r->conn);

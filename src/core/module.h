@@ -187,6 +187,7 @@ struct wj_req {
     const char *audit_type;
     int64_t audit_id;
     const char *audit_actor; /* username to record when there is no session (failed logins) */
+    int64_t audit_also;      /* a second subject of the same type (both persons of a review) */
 
     /* private to the core */
     wj_conn *conn;
@@ -237,5 +238,7 @@ bool wj_has_perm(const wj_principal *p, const char *perm);
 unsigned wj_perm_roles(const char *perm);
 
 void wj_audit_subject(wj_req *r, const char *type, int64_t id);
+/* Records the request against a second subject of the same type as well. */
+void wj_audit_also(wj_req *r, int64_t id);
 
 #endif

@@ -140,7 +140,12 @@ bool wj_write_commit(wj_req *r)
     wj_audit_event ev;
     wj_dispatch_audit_event(r, &ev);
     ev.status = r->status;
-    if (!wj_audit_insert(r->conn, &ev)) {
+    bool ok = wj_audit_insert(r->conn, &ev);
+    if (ok && r->audit_also) {
+        ev.resource_id = r->audit_also;
+        ok = wj_audit_insert(r->conn, &ev);
+    }
+    if (!ok) {
         db_rollback(r->conn);
         wj_fail_internal(r, "audit insert");
         return false;
@@ -232,4 +237,9 @@ void wj_audit_subject(wj_req *r, const char *type, int64_t id)
 {
     r->audit_type = type;
     r->audit_id = id;
+}
+
+void wj_audit_also(wj_req *r, int64_t id)
+{
+    r->audit_also = id != r->audit_id ? id : 0;
 }

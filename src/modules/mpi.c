@@ -89,7 +89,10 @@ bool mpi_covers_person(wj_req *r, const char *perm, int64_t id)
 static bool person_target(wj_req *r, wj_target *t)
 {
     int64_t id;
-    return wj_path_id(r, 0, "person", &id) && mpi_target_of(r, r->route->perm, id, t);
+    if (!wj_path_id(r, 0, "person", &id) || !mpi_target_of(r, r->route->perm, id, t))
+        return false;
+    wj_audit_subject(r, "person", t->person_id); /* also when the scope check refuses */
+    return true;
 }
 
 /* The caller's facility for a registration: the first facility grant allowed to register. */
@@ -155,12 +158,16 @@ static void create(wj_req *r)
         mpi_fail_store(r, &e, "person register");
         return;
     }
-    json_t *doc = mpi_person_document(r->conn, m.person_id);
+    /* A registration that joins a person the caller may not read (a hotline operator's
+     * caller who lives elsewhere) answers with the masked summary, not the record. */
+    bool full = mpi_covers_person(r, "person.read", m.person_id);
+    json_t *doc = full ? mpi_person_document(r->conn, m.person_id) : mpi_person_item(r->conn, m.person_id);
     if (!doc) {
         wj_fail_internal(r, "person document");
         return;
     }
-    wj_set_etag(r, json_integer_value(json_object_get(doc, "version")));
+    if (full)
+        wj_set_etag(r, json_integer_value(json_object_get(doc, "version")));
     char sid[24];
     wj_id_format(m.person_id, sid);
     snprintf(r->location, sizeof r->location, "/api/v1/persons/%s", sid);
@@ -508,8 +515,10 @@ static void family_add(wj_req *r)
     if (!wj_write_begin(r))
         return;
     int64_t related = mpi_resolve(r->conn, other);
-    if (!related) {
-        wj_fail(r, 422, "unknown_reference", "person_id", "no such person");
+    /* Both ends must be in the caller's scope: a link gives the person's account sight of
+     * the related person. */
+    if (!related || !mpi_covers_person(r, "person.write", related)) {
+        wj_fail(r, 422, "unknown_reference", "person_id", "no such person in your scope");
         return;
     }
     if (related == id) {
@@ -568,73 +577,115 @@ static void family_end(wj_req *r)
 
 #define SEARCH_MAX 50
 
-/* Adds the person (current) to `ids` unless there or out of the caller's scope. */
-static void collect(wj_req *r, int64_t person, int64_t *ids, int *n)
-{
-    person = mpi_resolve(wj_db_conn(r), person);
-    if (!person || *n >= SEARCH_MAX)
-        return;
-    for (int i = 0; i < *n; i++)
-        if (ids[i] == person)
-            return;
-    if (mpi_covers_person(r, "person.read", person))
-        ids[(*n)++] = person;
-}
-
 typedef struct search {
     mpi_ident ident;
     bool has_ident;
     const char *name, *birth_date, *phone;
 } search;
 
-/* Runs a search. Every given criterion must hold; the most selective one finds the
- * candidates (identifier, then phone, then name), the others filter them. */
-static void search_run(wj_req *r, const search *s, int limit)
-{
-    wj_conn *c = wj_db_conn(r);
-    int64_t ids[SEARCH_MAX];
-    int n = 0;
+/* A search as one statement: every given criterion, the caller's scope, keyset paging. */
+typedef struct search_sql {
+    wj_buf sql;
+    db_val p[48];
+    int n;
     char key[MPI_NAME_MAX], pinyin[MPI_PINYIN_MAX];
-    if (s->name)
-        mpi_name_keys(s->name, key, pinyin);
-    db_rows *rows = NULL;
-    db_status st;
-    if (s->has_ident)
-        st = db_query(c,
-                      "SELECT p.id, p.name_key, p.pinyin, p.birth_date, p.phone FROM person_identifiers i JOIN "
-                      "persons p ON p.id = i.person_id WHERE i.type = ? AND i.issuer = ? AND i.value = ?",
-                      DBP(DB_S(s->ident.type), DB_I(s->ident.issuer), DB_S(s->ident.value)), &rows);
-    else if (s->phone)
-        st = db_query(c,
-                      "SELECT DISTINCT p.id, p.name_key, p.pinyin, p.birth_date, p.phone FROM mpi_records m JOIN "
-                      "persons p ON p.id = m.person_id WHERE m.phone = ? LIMIT 500",
-                      DBP(DB_S(s->phone)), &rows);
-    else
-        st = db_query(c,
-                      "SELECT p.id, p.name_key, p.pinyin, p.birth_date, p.phone FROM persons p WHERE "
-                      "(p.name_key = ? OR p.pinyin = ?) AND p.merged_into IS NULL ORDER BY p.id LIMIT 500",
-                      DBP(DB_S(key), DB_S(pinyin)), &rows);
+    char like[16][2 * WJ_PATH_MAX + 2];
+} search_sql;
+
+static void add(search_sql *q, const char *fragment, db_val v)
+{
+    wj_buf_puts(&q->sql, fragment);
+    q->p[q->n++] = v;
+}
+
+/* "AND (… OR …)": the persons the caller's grants holding person.read cover — an area
+ * subtree, a facility's patients, a resident's own person and those it manages. False
+ * on a database error. */
+static bool add_scope(wj_req *r, search_sql *q)
+{
+    unsigned roles = wj_perm_roles("person.read");
+    int nlike = 0;
+    wj_buf_puts(&q->sql, " AND (1 = 0");
+    for (int i = 0; i < r->who->ngrants && q->n < 40; i++) {
+        const wj_grant *g = &r->who->grants[i];
+        if (!(roles & (1u << g->role)))
+            continue;
+        if (g->area_path[0] && nlike < 16) {
+            wj_like_pattern(q->like[nlike], sizeof q->like[nlike], "", g->area_path, "%");
+            add(q, " OR p.area_path LIKE ? ESCAPE '\\'", DB_S(q->like[nlike++]));
+        } else if (g->facility_id) {
+            add(q, " OR EXISTS (SELECT 1 FROM mpi_records s WHERE s.person_id = p.id AND s.facility_id = ?)",
+                DB_I(g->facility_id));
+        } else if (g->person_id) {
+            db_rows *rows;
+            int64_t self = mpi_resolve(wj_db_conn(r), g->person_id);
+            add(q, " OR p.id = ?", DB_I(self));
+            if (db_query(wj_db_conn(r),
+                         MPI_CLUSTER_SQL "SELECT related_id FROM person_family WHERE person_id IN (SELECT id FROM "
+                                         "cluster) AND manages = 1 AND ended_at IS NULL LIMIT 8",
+                         DBP(DB_I(self)), &rows) != DB_OK)
+                return false;
+            for (int k = 0; k < rows->nrows && q->n < 40; k++)
+                add(q, " OR p.id = ?", DB_I(mpi_resolve(wj_db_conn(r), db_int(rows, k, 0))));
+            db_rows_free(rows);
+        }
+    }
+    wj_buf_puts(&q->sql, ")");
+    return true;
+}
+
+/* Every criterion must hold. The identifier, phone or name drives the query through its
+ * index (the unary + keeps SQLite from scanning persons by merged_into instead). */
+static void add_criteria(search_sql *q, const search *s)
+{
+    wj_buf_puts(&q->sql, " FROM persons p WHERE +p.merged_into IS NULL");
+    if (s->has_ident) {
+        add(q, " AND p.id IN (SELECT person_id FROM person_identifiers WHERE type = ?", DB_S(s->ident.type));
+        add(q, " AND issuer = ?", DB_I(s->ident.issuer));
+        add(q, " AND value = ?)", DB_S(s->ident.value));
+    }
+    if (s->phone)
+        add(q, " AND p.id IN (SELECT person_id FROM mpi_records WHERE phone = ?)", DB_S(s->phone));
+    if (s->name) {
+        mpi_name_keys(s->name, q->key, q->pinyin);
+        add(q, " AND (p.name_key = ?", DB_S(q->key));
+        add(q, " OR p.pinyin = ?)", DB_S(q->pinyin));
+    }
+    if (s->birth_date)
+        add(q, " AND p.birth_date = ?", DB_S(s->birth_date));
+}
+
+/* Runs a search: masked items in id order, `limit` a page, after the person id `after`. */
+static void search_run(wj_req *r, const search *s, int limit, int64_t after)
+{
+    search_sql q = {0};
+    wj_conn *c = wj_db_conn(r);
+    wj_buf_puts(&q.sql, "SELECT p.id");
+    add_criteria(&q, s);
+    if (!add_scope(r, &q)) {
+        wj_buf_free(&q.sql);
+        wj_fail_internal(r, "person search scope");
+        return;
+    }
+    add(&q, " AND p.id > ? ORDER BY p.id", DB_I(after));
+    add(&q, " LIMIT ?", DB_I(limit + 1));
+    db_rows *rows;
+    db_status st = db_query(c, q.sql.data, q.p, q.n, &rows);
+    wj_buf_free(&q.sql);
     if (st != DB_OK) {
         wj_fail_internal(r, "person search");
         return;
     }
-    for (int i = 0; i < rows->nrows && n < limit; i++) {
-        const char *nk = db_text(rows, i, 1), *py = db_text(rows, i, 2), *bd = db_text(rows, i, 3);
-        if (s->name && strcmp(nk, key) != 0 && strcmp(py, pinyin) != 0)
-            continue;
-        if (s->birth_date && (!bd || strcmp(bd, s->birth_date) != 0))
-            continue;
-        collect(r, db_int(rows, i, 0), ids, &n);
-    }
-    db_rows_free(rows);
     json_t *items = json_array();
-    for (int i = 0; i < n; i++) {
-        json_t *item = mpi_person_item(c, ids[i]);
+    for (int i = 0; i < rows->nrows && i < limit; i++) {
+        json_t *item = mpi_person_item(c, db_int(rows, i, 0));
         if (item)
             json_array_append_new(items, item);
     }
-    wj_audit_subject(r, "person", n == 1 ? ids[0] : 0);
-    wj_reply_list(r, items, NULL);
+    char *next = rows->nrows > limit ? wj_cursor_make("", db_int(rows, limit - 1, 0)) : NULL;
+    wj_audit_subject(r, "person", rows->nrows == 1 ? db_int(rows, 0, 0) : 0);
+    db_rows_free(rows);
+    wj_reply_list(r, items, next);
 }
 
 /* "TYPE|VALUE" into an identifier; false after answering 400. */
@@ -683,7 +734,11 @@ static void list(wj_req *r)
         wj_fail(r, 400, "invalid_parameter", "identifier", "give identifier, phone or name");
         return;
     }
-    search_run(r, &s, pg.limit < SEARCH_MAX ? pg.limit : SEARCH_MAX);
+    if (pg.sort) {
+        wj_fail(r, 400, "invalid_parameter", "sort", "persons are listed in one order");
+        return;
+    }
+    search_run(r, &s, pg.limit, pg.after ? pg.id : 0);
 }
 
 static const wj_field search_ident_fields[] = {
@@ -726,7 +781,7 @@ static void search_post(wj_req *r)
         return;
     }
     json_t *lim = json_object_get(b, "limit");
-    search_run(r, &s, lim ? (int)json_integer_value(lim) : 20);
+    search_run(r, &s, lim ? (int)json_integer_value(lim) : 20, 0);
 }
 
 /* ---- break-glass ---- */
@@ -783,9 +838,9 @@ static const wj_permission perms[] = {
          WJ_R(COMMISSION_STAFF) | WJ_R(COMMISSION_ADMIN),
      "register persons (matched against the index)"},
     {"person.write",
-     WJ_R(RESIDENT) | WJ_R(CLINICIAN) | WJ_R(FACILITY_STAFF) | WJ_R(FACILITY_ADMIN) | WJ_R(COMMISSION_STAFF) |
-         WJ_R(COMMISSION_ADMIN),
-     "edit persons in scope, their identifiers and family links"},
+     WJ_R(CLINICIAN) | WJ_R(FACILITY_STAFF) | WJ_R(FACILITY_ADMIN) | WJ_R(COMMISSION_STAFF) | WJ_R(COMMISSION_ADMIN),
+     "edit persons in scope, their identifiers and family links (staff who have seen the documents; residents "
+     "read only, so nobody can claim a number or a relative by typing it)"},
     {"person.verify",
      WJ_R(CLINICIAN) | WJ_R(FACILITY_STAFF) | WJ_R(FACILITY_ADMIN) | WJ_R(COMMISSION_STAFF) | WJ_R(COMMISSION_ADMIN),
      "record verified attributes (military, disabled, pregnant) from seen evidence"},
@@ -837,6 +892,6 @@ const wj_module wj_module_mpi = {
     .routes = routes,
     .perms = perms,
     .init = mpi_match_init,
-    /* .demo = mpi_demo: registered once mpi_demo.c lands */
+    .demo = mpi_demo,
     .person_covers = mpi_person_covers,
 };

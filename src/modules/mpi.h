@@ -27,11 +27,11 @@ typedef struct mpi_ident {
 } mpi_ident;
 
 typedef struct mpi_input {
-    char name[128];
+    char name[161];     /* 40 characters of up to 4 bytes */
     char sex[8];
     char birth_date[11];
     char phone[24];
-    char address[256];
+    char address[801];  /* 200 characters */
     char area_code[13];
     char nationality[4];
     mpi_ident ids[MPI_MAX_IDENTIFIERS];

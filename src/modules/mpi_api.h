@@ -44,7 +44,7 @@ extern const wj_schema mpi_decision_schema, mpi_merge_schema, mpi_unmerge_schema
          &mpi_unmerge_schema, .flags = WJ_TARGET_BODY | WJ_PERSONAL,                                                   \
          .summary = "Undo a person's last merge, or detach one record", .success = 200},                               \
         {"GET", "/api/v1/mpi/break-glass", mpi_break_glass_list, "mpi.break_glass_log", WJ_SCOPE_ANY,                  \
-         .query = mpi_break_glass_query, .flags = WJ_LIST,                                                            \
+         .query = mpi_break_glass_query, .flags = WJ_LIST | WJ_PERSONAL,                                              \
          .summary = "Break-glass reads, newest first", .success = 200}
 
 #endif

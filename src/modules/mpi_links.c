@@ -72,17 +72,27 @@ int64_t mpi_merge(wj_conn *c, int64_t keep, int64_t merge, const char *reason, i
         wj_error_set(e, 409, "conflict", "merge", "the two persons hold different ID numbers");
         return 0;
     }
-    int64_t id = wj_id_new(), now = wj_now_ms();
+    int64_t id = wj_id_new(), now = wj_now_ms(), kept = 0, merged = 0;
+    /* The guarded updates come first and lock both rows: a concurrent merge of either
+     * person (PostgreSQL runs writers side by side) waits, then finds it merged. */
+    if (db_exec(c, "UPDATE persons SET version = version + 1, updated_at = ? WHERE id = ? AND merged_into IS NULL",
+                DBP(DB_I(now), DB_I(keep)), &kept) != DB_OK ||
+        db_exec(c,
+                "UPDATE persons SET merged_into = ?, version = version + 1, updated_at = ? WHERE id = ? "
+                "AND merged_into IS NULL",
+                DBP(DB_I(keep), DB_I(now), DB_I(merge)), &merged) != DB_OK)
+        return fail_db(e, "merge"), 0;
+    if (kept != 1 || merged != 1) {
+        wj_error_set(e, 409, "conflict", kept != 1 ? "keep" : "merge", "this person was merged meanwhile");
+        return 0;
+    }
     if (db_exec(c,
                 "INSERT INTO mpi_merges (id, keep_id, merged_id, reason, review_id, created_at, created_by) "
                 "VALUES (?,?,?,?,?,?,?)",
                 DBP(DB_I(id), DB_I(keep), DB_I(merge), DB_S(reason), review_id ? DB_I(review_id) : DB_NULL, DB_I(now),
                     by ? DB_I(by) : DB_NULL),
                 NULL) != DB_OK ||
-        !move_records(c, merge, keep, "merge", id, by, reason) ||
-        db_exec(c, "UPDATE persons SET merged_into = ?, version = version + 1, updated_at = ? WHERE id = ?",
-                DBP(DB_I(keep), DB_I(now), DB_I(merge)), NULL) != DB_OK ||
-        !mpi_person_touch(c, keep))
+        !move_records(c, merge, keep, "merge", id, by, reason))
         return fail_db(e, "merge"), 0;
     return id;
 }
@@ -101,15 +111,19 @@ bool mpi_unmerge_person(wj_conn *c, int64_t person, const char *reason, int64_t 
         wj_error_set(e, 409, "conflict", "person", "this person is not merged into another");
         return false;
     }
-    /* Every record the merge moved must still be where it put it: a later merge or unmerge
-     * has to be undone first, or this one would not restore the clusters it found. */
-    if (db_query(c,
-                 "SELECT record_id, undone_at FROM mpi_links WHERE merge_id = ? AND person_id = ? AND rule = 'merge'",
-                 DBP(DB_I(merge_id), DB_I(keep)), &rows) != DB_OK)
+    /* Every record the merge moved must be in the kept person now (where it put it, or back
+     * there after a later merge was undone): else a later move has to be undone first, or
+     * this one would not restore the clusters it found. */
+    if (db_exec(c, "UPDATE persons SET version = version + 1 WHERE id = ? AND merged_into = ?",
+                DBP(DB_I(person), DB_I(keep)), NULL) != DB_OK ||
+        db_query(c,
+                 "SELECT DISTINCT l.record_id, r.person_id FROM mpi_links l JOIN mpi_records r ON r.id = l.record_id "
+                 "WHERE l.merge_id = ? AND l.rule = 'merge'",
+                 DBP(DB_I(merge_id)), &rows) != DB_OK)
         return fail_db(e, "unmerge");
     bool later = false;
     for (int i = 0; i < rows->nrows; i++)
-        later = later || !db_is_null(rows, i, 1);
+        later = later || db_int(rows, i, 1) != keep;
     int64_t now = wj_now_ms();
     bool ok = !later;
     for (int i = 0; ok && i < rows->nrows; i++)

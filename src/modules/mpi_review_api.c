@@ -102,6 +102,10 @@ void mpi_reviews_list(wj_req *r)
     int k = wj_page_rows(&pg, rows, RV_ID, RV_ID, &next);
     json_t *items = json_array();
     for (int i = 0; i < k; i++) {
+        /* Both persons must be the reviewer's to decide: a candidate elsewhere is another
+         * commission's to review. */
+        if (!mpi_covers_person(r, "mpi.review", db_int(rows, i, RV_CANDIDATE)))
+            continue;
         json_t *item = review_json(c, rows, i, false);
         if (item)
             json_array_append_new(items, item);
@@ -129,13 +133,20 @@ static bool review_rows(wj_req *r, db_rows **rows)
     return true;
 }
 
+/* A review is in scope when both its persons are: the new one (the review's area) by the
+ * core's check, the candidate here (404 otherwise, as for any person out of scope). */
 bool mpi_review_target(wj_req *r, wj_target *t)
 {
     db_rows *rows;
     if (!review_rows(r, &rows))
         return false;
     snprintf(t->area_path, sizeof t->area_path, "%s", db_text(rows, 0, RV_AREA));
+    int64_t cand = db_int(rows, 0, RV_CANDIDATE);
     db_rows_free(rows);
+    if (!mpi_covers_person(r, "mpi.review", cand)) {
+        wj_fail(r, 404, "not_found", NULL, "review not found");
+        return false;
+    }
     return true;
 }
 
@@ -146,6 +157,7 @@ void mpi_review_get(wj_req *r)
         return;
     json_t *doc = review_json(wj_db_conn(r), rows, 0, true);
     wj_audit_subject(r, "person", mpi_resolve(wj_db_conn(r), db_int(rows, 0, RV_PERSON)));
+    wj_audit_also(r, mpi_resolve(wj_db_conn(r), db_int(rows, 0, RV_CANDIDATE)));
     db_rows_free(rows);
     if (!doc)
         wj_fail_internal(r, "review document");
@@ -177,8 +189,20 @@ void mpi_review_decide(wj_req *r)
     int64_t cand = mpi_resolve(r->conn, db_int(rows, 0, RV_CANDIDATE));
     bool open = strcmp(db_text(rows, 0, RV_STATUS), "open") == 0;
     db_rows_free(rows);
-    wj_audit_subject(r, "person", person);
-    if (!open) {
+    wj_audit_subject(r, "person", cand);
+    wj_audit_also(r, person);
+    /* Claim the decision first: of two concurrent deciders one changes the row, the other
+     * finds it decided (PostgreSQL's row lock makes the second wait and re-check). */
+    int64_t changed = 0;
+    if (open && db_exec(r->conn,
+                        "UPDATE mpi_reviews SET status = ?, decided_at = ?, decided_by = ?, reason = ? "
+                        "WHERE id = ? AND status = 'open'",
+                        DBP(DB_S(decision), DB_I(wj_now_ms()), DB_I(r->who->user_id), DB_S(reason), DB_I(id)),
+                        &changed) != DB_OK) {
+        wj_fail_internal(r, "review decide");
+        return;
+    }
+    if (!open || changed != 1) {
         wj_fail(r, 409, "conflict", "decision", "this review was already decided");
         return;
     }
@@ -190,10 +214,7 @@ void mpi_review_decide(wj_req *r)
         mpi_fail_store(r, &e, "review merge");
         return;
     }
-    if (db_exec(r->conn, "UPDATE mpi_reviews SET status = ?, decided_at = ?, decided_by = ?, reason = ? WHERE id = ?",
-                DBP(DB_S(decision), DB_I(wj_now_ms()), DB_I(r->who->user_id), DB_S(reason), DB_I(id)),
-                NULL) != DB_OK ||
-        !review_rows(r, &rows)) {
+    if (!review_rows(r, &rows)) {
         if (!wj_failed(r))
             wj_fail_internal(r, "review decide");
         return;
@@ -265,6 +286,7 @@ void mpi_merge_post(wj_req *r)
         return;
     }
     wj_audit_subject(r, "person", keep);
+    wj_audit_also(r, merge);
     if (!wj_write_begin(r))
         return;
     wj_error e = {0};

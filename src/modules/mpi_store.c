@@ -677,9 +677,27 @@ static bool db_fail(wj_error *e, const char *what)
     return false;
 }
 
+/* Locks the person's row while it is current, following merges made meanwhile by
+ * concurrent writers (PostgreSQL); 0 when it cannot be pinned. */
+static int64_t pin_current(wj_conn *c, int64_t person)
+{
+    for (int tries = 0; person && tries < 8; tries++) {
+        int64_t changed = 0;
+        if (db_exec(c, "UPDATE persons SET version = version + 1 WHERE id = ? AND merged_into IS NULL",
+                    DBP(DB_I(person)), &changed) != DB_OK)
+            return 0;
+        if (changed == 1)
+            return person;
+        person = mpi_resolve(c, person);
+    }
+    return 0;
+}
+
 static bool register_linked(wj_conn *c, const mpi_input *in, const keys *k, int64_t person, const char *rule,
                             double score, const int64_t *held, mpi_result *out, wj_error *e)
 {
+    if (!(person = pin_current(c, person)))
+        return db_fail(e, "registration");
     int64_t record = record_create(c, person, in, k);
     if (!record || !link_create(c, record, person, rule, score, 0, in->by_user, NULL) ||
         !identifiers_insert(c, record, person, in, held, e) || !person_absorb(c, person, in))
