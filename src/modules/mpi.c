@@ -15,6 +15,8 @@
 #include "areas.h"
 #include "modules.h"
 #include "mpi_api.h"
+#include "mpi_csv.h"
+#include "../core/csv.h"
 
 /* ---- shared by the handlers of the module ---- */
 
@@ -817,6 +819,68 @@ static void break_glass(wj_req *r)
         wj_write_commit(r);
 }
 
+/* ---- import ---- */
+
+/* The rejected rows of an import report (line,status,person_id,record_id,reason). */
+static json_t *rejected_rows(const char *report, size_t len)
+{
+    json_t *a = json_array();
+    wj_csv r;
+    wj_csv_init(&r, report, len);
+    wj_csv_status st;
+    while ((st = wj_csv_next(&r)) != WJ_CSV_END && st != WJ_CSV_FATAL) {
+        int64_t line;
+        if (st == WJ_CSV_RECORD && r.nfields >= 5 && strcmp(r.fields[1], "rejected") == 0 &&
+            wj_parse_i64(r.fields[0], &line))
+            json_array_append_new(a, json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason", r.fields[4]));
+    }
+    wj_csv_free(&r);
+    return a;
+}
+
+static void import_file(wj_req *r)
+{
+    const char *skip = wj_qparam(r, "skip_bad_rows");
+    char *report = NULL;
+    size_t report_len = 0;
+    FILE *mem = open_memstream(&report, &report_len);
+    mpi_import imp = {.by_user = r->who->user_id,
+                      .facility_id = caller_facility(r),
+                      .skip_bad_rows = skip && strcmp(skip, "true") == 0,
+                      .report = mem};
+    wj_audit_subject(r, "person", 0);
+    if (!mem) {
+        wj_fail_internal(r, "import report");
+        return;
+    }
+    bool ok = wj_write_begin(r) && mpi_import_csv_conn(r->conn, r->raw_body ? r->raw_body : "", r->raw_len, &imp);
+    fclose(mem);
+    if (!wj_failed(r)) {
+        json_t *rejected = rejected_rows(report, report_len);
+        json_t *counts = json_pack("{s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)imp.rows, "created",
+                                   (json_int_t)imp.created, "linked", (json_int_t)imp.linked, "reviews",
+                                   (json_int_t)imp.reviews, "rejected", rejected);
+        if (ok) {
+            wj_reply(r, 200, counts);
+            wj_write_commit(r);
+        } else {
+            json_object_set_new(counts, "created", json_integer(0));
+            json_object_set_new(counts, "linked", json_integer(0));
+            json_object_set_new(counts, "reviews", json_integer(0));
+            wj_fail_details(r, 422, "invalid_value", NULL, counts,
+                            "nothing was imported: %s (skip_bad_rows=true imports the other rows)",
+                            imp.first_error[0] ? imp.first_error : "a row was rejected");
+        }
+    }
+    free(report);
+}
+
+static const wj_param import_query[] = {
+    {"skip_bad_rows", WJ_T_BOOL, 0,
+     .desc = "true: register the good rows and report the others; false (the default): all or nothing"},
+    {0},
+};
+
 /* ---- the tables ---- */
 
 static const wj_param list_query[] = {
@@ -861,6 +925,11 @@ static const wj_route routes[] = {
      .summary = "Find persons by identifier, phone or name (masked)", .success = 200},
     {"POST", "/api/v1/persons/search", search_post, "person.read", WJ_SCOPE_ANY, .body = &search_schema,
      .flags = WJ_PERSONAL, .summary = "Find persons without putting numbers in the URL (masked)", .success = 200},
+    {"POST", "/api/v1/persons/import", import_file, "person.register", WJ_SCOPE_ANY, .query = import_query,
+     .flags = WJ_RAW_BODY,
+     .summary = "Register persons from a CSV file (text/csv; columns in docs/mpi.md) with matching, each row "
+                "validated like POST; all or nothing unless skip_bad_rows=true",
+     .success = 200},
     {"GET", "/api/v1/persons/{id}", get_one, "person.read", WJ_SCOPE_TARGET, person_target, .flags = WJ_PERSONAL,
      .summary = "One person, in full (audited); a merged id answers with the current person", .success = 200},
     {"PATCH", "/api/v1/persons/{id}", update, "person.write", WJ_SCOPE_TARGET, person_target, &patch_schema,
