@@ -2,9 +2,9 @@
 // pick each side by number or by a name search, see both before deciding, say why. Merges
 // change links only: the person page's 撤销合并 undoes one exactly.
 import * as api from '../api.js';
-import { fmtPhone, t } from '../i18n.js';
-import { clear, clearFormErrors, errorBlock, errorText, field, h, pageTitle, toast } from '../ui.js';
-import { identLabel, mpiTabs, personCard, personFinder, showMpiError } from './mpi-common.js';
+import { fmtPhone, getLang, t } from '../i18n.js';
+import { clear, clearFormErrors, confirmDialog, errorBlock, errorText, field, h, pageTitle, toast } from '../ui.js';
+import { fmtDay, identLabel, mpiTabs, personCard, personFinder, sexLabel, showMpiError } from './mpi-common.js';
 
 export async function render({ main, query, app }) {
   const sides = {
@@ -27,7 +27,7 @@ export async function render({ main, query, app }) {
     { novalidate: true, 'aria-labelledby': 'page-title', 'data-testid': 'merge-form' },
     summary,
     h('div', { class: 'grid-2' }, sides.keep.el, sides.merge.el),
-    h('div', { class: 'form-actions', style: 'justify-content:center;margin-top:0' }, swap),
+    h('div', { class: 'merge-swap' }, swap),
     h('div', { class: 'form-grid' }, field(t('mpi.reason'), reason, { required: true, wide: true, hint: t('mpi.merge.reason.hint') })),
     h('div', { class: 'form-actions' }, h('a', { class: 'btn', href: '/persons' }, t('common.cancel')), submit),
   );
@@ -35,6 +35,15 @@ export async function render({ main, query, app }) {
     ev.preventDefault();
     clearFormErrors(form);
     const body = { keep: sides.keep.input.value.trim(), merge: sides.merge.input.value.trim(), reason: reason.value.trim() };
+    // Two records that disagree on sex or birth date are rarely one person: say so first.
+    const a = sides.keep.person();
+    const b = sides.merge.person();
+    if (a && b && a.id !== b.id) {
+      const diffs = [];
+      if (a.sex !== b.sex) diffs.push(`${t('mpi.sex')} ${sexLabel(a.sex)} / ${sexLabel(b.sex)}`);
+      if (a.birth_date !== b.birth_date) diffs.push(`${t('mpi.birth_date')} ${fmtDay(a.birth_date)} / ${fmtDay(b.birth_date)}`);
+      if (diffs.length && !(await confirmDialog(t('mpi.merge.differ', { diffs: diffs.join(getLang() === 'zh' ? '；' : '; ') }), t('mpi.merge.submit'), { danger: true }))) return;
+    }
     submit.disabled = true;
     try {
       const r = await api.request('POST', '/api/v1/mpi/merge', { body });
@@ -57,15 +66,18 @@ function side(name, title, hint, initial) {
   const input = h('input', { type: 'text', 'data-field': name, class: 'code', inputmode: 'numeric', autocomplete: 'off', value: initial ?? '', 'data-testid': `merge-${name}` });
   const view = h('div', { class: 'merge-view', 'aria-live': 'polite' });
   let seq = 0;
+  let loaded = null;
   async function load() {
     const id = input.value.trim();
     const n = ++seq;
+    loaded = null;
     if (!/^\d+$/.test(id)) return clear(view, h('p', { class: 'muted small' }, t('mpi.merge.pick')));
     clear(view, h('p', { class: 'muted small' }, t('app.loading')));
     try {
       const p = await api.get(`/api/v1/persons/${id}`);
       if (n !== seq) return;
       if (p.id !== id) input.value = p.id;
+      loaded = p;
       clear(
         view,
         personCard(p),
@@ -105,5 +117,5 @@ function side(name, title, hint, initial) {
     finder,
     view,
   );
-  return { el, input, load };
+  return { el, input, load, person: () => loaded };
 }
