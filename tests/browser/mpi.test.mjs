@@ -347,6 +347,7 @@ test('break-glass: a clinician opens a person outside their scope with a reason'
   const trail = page.getByTestId('person-audit-table');
   await trail.getByText('紧急查阅').first().waitFor();
   await trail.getByText('修改档案').first().waitFor();
+  await trail.getByText('审核疑似重复').first().waitFor(); // both persons of a review are its subjects
   await shot('mpi-13-audit-trail');
   noProblems('auditor');
 });

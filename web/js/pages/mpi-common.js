@@ -227,6 +227,7 @@ const MESSAGES = [
   [/hold different ID numbers/, 'mpi.err.merge.ids'],
   [/merged into itself/, 'mpi.err.merge.self'],
   [/was merged into another/, 'mpi.err.merge.gone'],
+  [/no such person in your scope/, 'mpi.err.noperson.scope'],
   [/no such person/, 'mpi.err.noperson'],
   [/not merged into another/, 'mpi.err.unmerge.none'],
   [/were moved since/, 'mpi.err.unmerge.moved'],

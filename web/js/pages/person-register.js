@@ -229,6 +229,9 @@ function resultCard(d, app, again) {
     );
   if (m.status === 'review') detail.push(h('p', {}, t('mpi.match.review.text')));
   const cands = m.candidates ?? [];
+  // A registration that joined a person outside the caller's scope answers with the
+  // masked summary only (no records): the record itself is not theirs to open.
+  const summaryOnly = !Array.isArray(p.records);
   return h(
     'section',
     { class: `card match match-${kinds[m.status] ?? 'info'}`, role: 'status', 'aria-labelledby': 'match-title', 'data-testid': 'match-result', 'data-status': m.status },
@@ -237,9 +240,10 @@ function resultCard(d, app, again) {
     h(
       'div',
       { class: 'person-card' },
-      h('div', { class: 'person-card-name' }, h('a', { href: `/persons/${p.id}`, 'data-testid': 'match-person' }, p.name), ' ', personTags(p)),
+      h('div', { class: 'person-card-name' }, summaryOnly ? h('span', { 'data-testid': 'match-person-name' }, p.name) : h('a', { href: `/persons/${p.id}`, 'data-testid': 'match-person' }, p.name), ' ', personTags(p)),
       h('div', { class: 'muted small' }, personLine(p)),
       h('div', { class: 'code muted small' }, `${t('mpi.id')} ${p.id}`),
+      summaryOnly ? h('p', { class: 'muted small', style: 'margin:6px 0 0' }, t('mpi.match.summaryonly')) : null,
     ),
     cands.length
       ? h(
@@ -271,7 +275,7 @@ function resultCard(d, app, again) {
       { class: 'form-actions' },
       m.status === 'review' && m.review_id && app.hasPerm('mpi.review') ? h('a', { class: 'btn', href: `/mpi/reviews/${m.review_id}` }, t('mpi.review.open')) : null,
       h('button', { type: 'button', class: 'btn', onclick: again }, t('mpi.register.again')),
-      h('a', { class: 'btn btn-primary', href: `/persons/${p.id}` }, t('mpi.person.open')),
+      summaryOnly ? null : h('a', { class: 'btn btn-primary', href: `/persons/${p.id}` }, t('mpi.person.open')),
     ),
   );
 }

@@ -72,7 +72,8 @@ export async function render({ main, app }) {
     try {
       const r = await api.request('POST', '/api/v1/persons/search', { body: { ...body, limit: 50 } });
       const items = r.data.items ?? [];
-      clear(note, t('common.count', { n: items.length }));
+      // The search takes no cursor: past the first page, the criteria must narrow.
+      clear(note, r.data.next_cursor ? t('mpi.search.more', { n: items.length }) : t('common.count', { n: items.length }));
       clear(tbody, items.length ? items.map(row) : h('tr', {}, h('td', { colspan: 6, class: 'empty' }, t('mpi.search.none'))));
     } catch (e) {
       if (e.field && e.status < 500) showMpiError(form, e, 'PersonSearch');
