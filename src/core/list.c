@@ -30,6 +30,15 @@ bool wj_page_parse(wj_req *r, wj_page *p)
     const char *cursor = wj_qparam(r, "cursor");
     if (!cursor)
         return true;
+    if (!wj_cursor_parse(cursor, p)) {
+        wj_fail(r, 400, "invalid_parameter", "cursor", "not a cursor this server issued");
+        return false;
+    }
+    return true;
+}
+
+bool wj_cursor_parse(const char *cursor, wj_page *p)
+{
     size_t len;
     unsigned char *raw = wj_b64url_decode(cursor, &len);
     bool ok = false;
@@ -45,12 +54,8 @@ bool wj_page_parse(wj_req *r, wj_page *p)
         free(text);
         free(raw);
     }
-    if (!ok) {
-        wj_fail(r, 400, "invalid_parameter", "cursor", "not a cursor this server issued");
-        return false;
-    }
-    p->after = true;
-    return true;
+    p->after = ok;
+    return ok;
 }
 
 int wj_page_rows(const wj_page *pg, const db_rows *rows, int key_col, int id_col, char **next)

@@ -30,6 +30,9 @@ bool wj_page_parse(wj_req *r, wj_page *p);
  * exists, *next receives the cursor of the last row kept (its key and id read from the
  * given columns); otherwise NULL. */
 int wj_page_rows(const wj_page *pg, const db_rows *rows, int key_col, int id_col, char **next);
+/* Decodes a cursor (from a query, or a body field) into p->key, p->id and p->after;
+ * false when it is not one this server issued. */
+bool wj_cursor_parse(const char *cursor, wj_page *p);
 /* Encodes a cursor (heap string). */
 char *wj_cursor_make(const char *key, int64_t id);
 /* Replies 200 with the list body; takes ownership of items and next_cursor. */

@@ -124,12 +124,19 @@ static bool reply_person(wj_req *r, int64_t id, int status)
 
 static const char *const status_names[] = {"new", "review", "linked"};
 
-static json_t *match_json(const mpi_result *m)
+/* The match: candidates carry the masked summary when the caller may read them. */
+static json_t *match_json(wj_req *r, const mpi_result *m)
 {
     json_t *cands = json_array();
-    for (int i = 0; i < m->ncandidates; i++)
-        json_array_append_new(cands, json_pack("{s:o, s:f}", "person_id", mpi_id_json(m->candidates[i].person_id),
-                                               "score", round(m->candidates[i].score * 100) / 100));
+    for (int i = 0; i < m->ncandidates; i++) {
+        int64_t id = m->candidates[i].person_id;
+        json_t *c = json_pack("{s:o, s:f}", "person_id", mpi_id_json(id), "score",
+                              round(m->candidates[i].score * 100) / 100);
+        json_t *item = mpi_covers_person(r, "person.read", id) ? mpi_person_item(r->conn, id) : NULL;
+        if (item)
+            json_object_set_new(c, "person", item);
+        json_array_append_new(cands, c);
+    }
     json_t *j = json_pack("{s:s, s:o, s:o}", "status", status_names[m->status], "record_id",
                           mpi_id_json(m->record_id), "candidates", cands);
     if (m->status == MPI_LINKED) {
@@ -173,7 +180,7 @@ static void create(wj_req *r)
     char sid[24];
     wj_id_format(m.person_id, sid);
     snprintf(r->location, sizeof r->location, "/api/v1/persons/%s", sid);
-    wj_reply(r, m.status == MPI_LINKED ? 200 : 201, json_pack("{s:o, s:o}", "person", doc, "match", match_json(&m)));
+    wj_reply(r, m.status == MPI_LINKED ? 200 : 201, json_pack("{s:o, s:o}", "person", doc, "match", match_json(r, &m)));
     wj_audit_subject(r, "person", m.person_id);
     wj_write_commit(r);
 }
@@ -756,7 +763,8 @@ static const wj_field search_fields[] = {
     {"birth_date", WJ_T_STRING, 0, WJ_F_DATE},
     {"phone", WJ_T_STRING, 0, WJ_F_PHONE},
     {"identifier", WJ_T_OBJECT, 0, .object = &search_ident_schema},
-    {"limit", WJ_T_INT, 0, .min = 1, .max = SEARCH_MAX},
+    {"limit", WJ_T_INT, 0, .min = 1, .max = SEARCH_MAX, .desc = "a page (default 20)"},
+    {"cursor", WJ_T_STRING, 0, .min = 1, .max = 200, .desc = "next_cursor of the previous page"},
     {0},
 };
 static const wj_schema search_schema = {"PersonSearch", search_fields};
@@ -783,7 +791,13 @@ static void search_post(wj_req *r)
         return;
     }
     json_t *lim = json_object_get(b, "limit");
-    search_run(r, &s, lim ? (int)json_integer_value(lim) : 20, 0);
+    const char *cursor = json_string_value(json_object_get(b, "cursor"));
+    wj_page pg = {0};
+    if (cursor && !wj_cursor_parse(cursor, &pg)) {
+        wj_fail(r, 422, "invalid_value", "cursor", "not a cursor this server issued");
+        return;
+    }
+    search_run(r, &s, lim ? (int)json_integer_value(lim) : 20, pg.id);
 }
 
 /* ---- break-glass ---- */
@@ -794,10 +808,10 @@ static const wj_field reason_fields[] = {
 };
 static const wj_schema reason_schema = {"BreakGlass", reason_fields};
 
-static void break_glass(wj_req *r)
+/* Records the break-glass read of person `asked` and answers with the person. */
+static void break_glass_open(wj_req *r, int64_t asked)
 {
-    int64_t asked;
-    if (!wj_path_id(r, 0, "person", &asked) || !wj_write_begin(r))
+    if (!wj_write_begin(r))
         return;
     int64_t id = mpi_resolve(r->conn, asked);
     if (!id) {
@@ -817,6 +831,42 @@ static void break_glass(wj_req *r)
     }
     if (reply_person(r, id, 200))
         wj_write_commit(r);
+}
+
+static void break_glass(wj_req *r)
+{
+    int64_t asked;
+    if (wj_path_id(r, 0, "person", &asked))
+        break_glass_open(r, asked);
+}
+
+/* By an identifier (the ID card in an unconscious patient's pocket), so the number needs
+ * neither a search the caller's scope would empty nor a URL. */
+static const wj_field glass_find_fields[] = {
+    {"identifier", WJ_T_OBJECT, WJ_REQUIRED, .object = &search_ident_schema},
+    {"reason", WJ_T_STRING, WJ_REQUIRED, .min = 4, .max = 500, .desc = "why, in words an auditor can check"},
+    {0},
+};
+static const wj_schema glass_find_schema = {"BreakGlassByIdentifier", glass_find_fields};
+
+static void break_glass_find(wj_req *r)
+{
+    const json_t *id = json_object_get(r->body, "identifier");
+    char joined[100];
+    mpi_ident ident;
+    snprintf(joined, sizeof joined, "%s|%s", json_string_value(json_object_get(id, "type")),
+             json_string_value(json_object_get(id, "value")));
+    if (!parse_identifier_param(r, joined, json_string_value(json_object_get(id, "issuer")), &ident)) {
+        wj_error_clear(&r->err);
+        wj_fail(r, 422, "invalid_value", "identifier.value", "not a valid identifier");
+        return;
+    }
+    int64_t person = mpi_find_by_identifier(wj_db_conn(r), ident.type, ident.issuer, ident.value);
+    if (!person) {
+        wj_fail(r, 404, "not_found", "identifier", "nobody holds this identifier");
+        return;
+    }
+    break_glass_open(r, person);
 }
 
 /* ---- import ---- */
@@ -949,6 +999,10 @@ static const wj_route routes[] = {
      .flags = WJ_PERSONAL, .summary = "End a family link (kept)", .success = 204},
     {"POST", "/api/v1/persons/{id}/break-glass", break_glass, "person.break_glass", WJ_SCOPE_ANY, .body = &reason_schema,
      .summary = "Emergency access to any person, with a reason (audited, listed for auditors)", .success = 200},
+    {"POST", "/api/v1/persons/break-glass", break_glass_find, "person.break_glass", WJ_SCOPE_ANY,
+     .body = &glass_find_schema,
+     .summary = "Emergency access to the person holding an identifier, with a reason (audited, listed for auditors)",
+     .success = 200},
     MPI_REVIEW_ROUTES,
     {0},
 };

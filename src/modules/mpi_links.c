@@ -65,6 +65,14 @@ int64_t mpi_merge(wj_conn *c, int64_t keep, int64_t merge, const char *reason, i
                      "this person was merged into another; use the current person");
         return 0;
     }
+    /* One person is one sex: a recorded male and a recorded female are two persons however
+     * alike their records (a typo in sex is fixed by PATCH first, which is audited). */
+    bool known = (strcmp(k.sex, "male") == 0 || strcmp(k.sex, "female") == 0) &&
+                 (strcmp(m.sex, "male") == 0 || strcmp(m.sex, "female") == 0);
+    if (known && strcmp(k.sex, m.sex) != 0) {
+        wj_error_set(e, 409, "conflict", "merge", "the two persons are recorded with different sexes");
+        return 0;
+    }
     char a[24], b[24];
     if (!idcard_of(c, keep, a) || !idcard_of(c, merge, b))
         return fail_db(e, "merge"), 0;

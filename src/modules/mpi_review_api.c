@@ -344,6 +344,8 @@ void mpi_unmerge_post(wj_req *r)
         return;
     }
     int64_t ids[2] = {keep, person ? person : other};
+    wj_audit_subject(r, "person", ids[0]);
+    wj_audit_also(r, ids[1]);
     json_t *docs = json_array();
     for (int i = 0; i < 2; i++) {
         json_t *d = mpi_person_document(r->conn, ids[i]);
