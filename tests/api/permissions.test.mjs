@@ -18,6 +18,7 @@ const TARGET_PARENT = '370102001000'; // 解放路街道: the grid worker's stre
 const TARGET_FACILITY = '济南市第一人民医院'; // in 370102001001; the demo facility accounts' facility
 const OTHER_AREA = '370115000000'; // 济阳区
 const OTHER_FACILITY = '济阳区人民医院';
+const TARGET_PASSPORT = 'EP7700001'; // the MPI target person's (see before())
 
 let srv;
 const ids = {};
@@ -44,6 +45,19 @@ before(async () => {
     await srv.addUser({ username, role, ...scope });
     outsiders[role] = username;
   }
+  // The MPI target person: registered at the target facility in the target area, and
+  // managed by the demo resident's person (so the resident may read it; residents write nothing).
+  const t = await srv.as('doctor', 'POST', '/api/v1/persons', {
+    body: { ...freshPerson(), identifiers: [{ type: 'passport', value: TARGET_PASSPORT }] },
+  });
+  assert.equal(t.status, 201, t.text);
+  ids.person = t.json.person.id;
+  const me = await srv.as('resident', 'GET', '/api/v1/me');
+  const own = me.json.grants[0].person_id;
+  const link = await srv.as('admin', 'POST', `/api/v1/persons/${own}/family`, {
+    body: { person_id: ids.person, relation: 'child', manages: true },
+  });
+  assert.equal(link.status, 201, link.text);
 });
 
 after(async () => {
@@ -54,6 +68,46 @@ async function etag(p) {
   const r = await srv.as('admin', 'GET', p);
   assert.equal(r.status, 200, `GET ${p}: ${r.text}`);
   return r.headers.etag;
+}
+
+/* A registration that matches no one else: a name, birth date and phone of its own. */
+const GIVEN = ['璟', '琮', '瑾', '珩', '玥', '琬', '琰', '瑜', '璇', '璞', '瑶', '珂', '翊', '骁', '烨', '晗', '钊', '锴', '霖', '濠'];
+let personSeq = 0;
+function freshPerson() {
+  const k = ++personSeq;
+  return {
+    name: `权限${GIVEN[k % 20]}${GIVEN[Math.floor(k / 20) % 20]}`,
+    sex: k % 2 ? 'male' : 'female',
+    birth_date: new Date(Date.UTC(1945, 0, 1) + k * 89 * 86400e3).toISOString().slice(0, 10),
+    phone: `1396${String(k).padStart(7, '0')}`,
+    address: `历下区青年东路权限测试${k}号`,
+    area_code: TARGET_AREA,
+  };
+}
+
+/* A fresh woman in the target area, registered by the commission admin or (who =
+ * 'doctor') at the target facility; returns its id. */
+async function newPerson(who = 'admin') {
+  const r = await srv.as(who, 'POST', '/api/v1/persons', { body: { ...freshPerson(), sex: 'female' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.match.status, 'new', r.text);
+  return r.json.person.id;
+}
+
+/* A fresh open review in the target area: a registration that is neither linked to a
+ * person nor told apart from it (the same name, sex and birth date; another phone and
+ * address). Returns the review id. */
+async function newReview() {
+  const p = freshPerson();
+  const a = await srv.as('admin', 'POST', '/api/v1/persons', { body: p });
+  assert.equal(a.status, 201, a.text);
+  const k = ++personSeq;
+  const b = await srv.as('admin', 'POST', '/api/v1/persons', {
+    body: { ...p, phone: `1376${String(k).padStart(7, '0')}`, address: `天桥区北园大街权限测试${k}号` },
+  });
+  assert.equal(b.status, 201, b.text);
+  assert.equal(b.json.match.status, 'review', `the near match opens a review: ${b.text}`);
+  return b.json.match.review_id;
 }
 
 /* One valid request per route. `who` is the username making the call (null: anonymous).
@@ -119,7 +173,94 @@ const fixtures = {
     assert.equal(r.status, 201, r.text);
     return { path: `/api/v1/facilities/${r.json.id}` };
   },
+
+  /* ---- the master patient index ---- */
+  'POST /api/v1/persons': async () => ({ path: '/api/v1/persons', body: freshPerson() }),
+  'GET /api/v1/persons': async () => ({ path: `/api/v1/persons?phone=${(await person()).phone}` }),
+  'POST /api/v1/persons/search': async () => ({ path: '/api/v1/persons/search', body: { name: (await person()).name } }),
+  'POST /api/v1/persons/import': async () => {
+    const p = freshPerson();
+    return {
+      path: '/api/v1/persons/import',
+      headers: { 'Content-Type': 'text/csv' },
+      raw: `name,sex,birth_date,phone,address,area_code\n${p.name},${p.sex},${p.birth_date},${p.phone},${p.address},${p.area_code}\n`,
+    };
+  },
+  'GET /api/v1/persons/{id}': async () => ({ path: `/api/v1/persons/${ids.person}` }),
+  'PATCH /api/v1/persons/{id}': async () => {
+    const p = `/api/v1/persons/${ids.person}`;
+    return { path: p, headers: { 'If-Match': await etag(p) }, body: { address: `历下区青年东路${++n}号` } };
+  },
+  'POST /api/v1/persons/{id}/identifiers': async () => ({
+    path: `/api/v1/persons/${ids.person}/identifiers`,
+    body: { type: 'insurance_card', value: `QX${String(++n).padStart(8, '0')}` },
+  }),
+  'DELETE /api/v1/persons/{id}/identifiers/{iid}': async () => {
+    const r = await srv.as('admin', 'POST', `/api/v1/persons/${ids.person}/identifiers`, {
+      body: { type: 'social_security_card', value: `SX${String(++n).padStart(8, '0')}` },
+    });
+    assert.equal(r.status, 201, r.text);
+    return { path: `/api/v1/persons/${ids.person}/identifiers/${r.json.id}` };
+  },
+  'POST /api/v1/persons/{id}/attributes': async () => ({
+    path: `/api/v1/persons/${ids.person}/attributes`,
+    body: { type: 'disabled', evidence_type: 'disability_card', evidence_number: `CJ${++n}`, valid_from: '2020-01-01' },
+  }),
+  'DELETE /api/v1/persons/{id}/attributes/{aid}': async () => {
+    const r = await srv.as('admin', 'POST', `/api/v1/persons/${ids.person}/attributes`, {
+      body: { type: 'pregnant', evidence_type: 'maternal_handbook', valid_from: '2024-01-01', valid_to: '2024-12-31' },
+    });
+    assert.equal(r.status, 201, r.text);
+    return { path: `/api/v1/persons/${ids.person}/attributes/${r.json.id}` };
+  },
+  'POST /api/v1/persons/{id}/family': async () => ({
+    path: `/api/v1/persons/${ids.person}/family`,
+    body: { person_id: await newPerson('doctor'), relation: 'spouse', manages: false },
+  }),
+  'DELETE /api/v1/persons/{id}/family/{fid}': async () => {
+    const r = await srv.as('admin', 'POST', `/api/v1/persons/${ids.person}/family`, {
+      body: { person_id: await newPerson('doctor'), relation: 'parent', manages: false },
+    });
+    assert.equal(r.status, 201, r.text);
+    return { path: `/api/v1/persons/${ids.person}/family/${r.json.id}` };
+  },
+  'POST /api/v1/persons/{id}/break-glass': async () => ({
+    path: `/api/v1/persons/${ids.person}/break-glass`,
+    body: { reason: '昏迷患者急诊抢救，需要既往史' },
+  }),
+  'POST /api/v1/persons/break-glass': async () => ({
+    path: '/api/v1/persons/break-glass',
+    body: { identifier: { type: 'passport', value: TARGET_PASSPORT }, reason: '无名氏昏迷送医，口袋里的护照' },
+  }),
+  'GET /api/v1/mpi/break-glass': async () => ({ path: '/api/v1/mpi/break-glass' }),
+  'GET /api/v1/mpi/reviews': async () => ({ path: '/api/v1/mpi/reviews' }),
+  'GET /api/v1/mpi/reviews/{id}': async () => {
+    ids.review ??= await newReview();
+    return { path: `/api/v1/mpi/reviews/${ids.review}` };
+  },
+  'POST /api/v1/mpi/reviews/{id}': async () => ({
+    path: `/api/v1/mpi/reviews/${await newReview()}`,
+    body: { decision: 'different', reason: '电话、住址均不同，不是同一人' },
+  }),
+  'POST /api/v1/mpi/merge': async () => ({
+    path: '/api/v1/mpi/merge',
+    body: { keep: await newPerson(), merge: await newPerson(), reason: '核对身份证原件为同一人' },
+  }),
+  'POST /api/v1/mpi/unmerge': async () => {
+    const keep = await newPerson();
+    const merge = await newPerson();
+    const r = await srv.as('admin', 'POST', '/api/v1/mpi/merge', { body: { keep, merge, reason: '核对为同一人' } });
+    assert.equal(r.status, 200, r.text);
+    return { path: '/api/v1/mpi/unmerge', body: { person: merge, reason: '合并有误' } };
+  },
 };
+
+/* The target person as the admin reads it (its name and phone, for lookups). */
+async function person() {
+  const r = await srv.as('admin', 'GET', `/api/v1/persons/${ids.person}`);
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
 
 test('the matrix lists exactly the routes of the OpenAPI document', async () => {
   const r = await srv.req('GET', '/api/v1/openapi.json');
