@@ -34,6 +34,7 @@ typedef struct mpi_input {
     char address[801];  /* 200 characters */
     char area_code[13];
     char nationality[4];
+    char former_names[1700]; /* JSON array text ("" when none): up to 10 names */
     mpi_ident ids[MPI_MAX_IDENTIFIERS];
     int nids;
     int64_t facility_id; /* where it was registered; 0 for the commission, the hotline, the CLI */

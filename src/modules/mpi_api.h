@@ -28,23 +28,4 @@ void mpi_break_glass_list(wj_req *r);
 extern const wj_param mpi_reviews_query[], mpi_break_glass_query[];
 extern const wj_schema mpi_decision_schema, mpi_merge_schema, mpi_unmerge_schema;
 
-#define MPI_REVIEW_ROUTES                                                                                              \
-    {"GET", "/api/v1/mpi/reviews", mpi_reviews_list, "mpi.review", WJ_SCOPE_ANY, .query = mpi_reviews_query,          \
-     .flags = WJ_LIST | WJ_PERSONAL, .summary = "Suspected duplicates in your area, oldest first", .success = 200},    \
-        {"GET", "/api/v1/mpi/reviews/{id}", mpi_review_get, "mpi.review", WJ_SCOPE_TARGET, mpi_review_target,          \
-         .flags = WJ_PERSONAL, .summary = "A suspected duplicate: both persons in full and the score's parts",         \
-         .success = 200},                                                                                              \
-        {"POST", "/api/v1/mpi/reviews/{id}", mpi_review_decide, "mpi.review", WJ_SCOPE_TARGET, mpi_review_target,      \
-         &mpi_decision_schema, .flags = WJ_PERSONAL,                                                                   \
-         .summary = "Decide: same (merges the new person into the candidate) or different", .success = 200},          \
-        {"POST", "/api/v1/mpi/merge", mpi_merge_post, "mpi.merge", WJ_SCOPE_TARGET, mpi_merge_target,                  \
-         &mpi_merge_schema, .flags = WJ_TARGET_BODY | WJ_PERSONAL,                                                     \
-         .summary = "Merge a person into another (links only: undone by unmerge)", .success = 200},                    \
-        {"POST", "/api/v1/mpi/unmerge", mpi_unmerge_post, "mpi.merge", WJ_SCOPE_TARGET, mpi_unmerge_target,            \
-         &mpi_unmerge_schema, .flags = WJ_TARGET_BODY | WJ_PERSONAL,                                                   \
-         .summary = "Undo a person's last merge, or detach one record", .success = 200},                               \
-        {"GET", "/api/v1/mpi/break-glass", mpi_break_glass_list, "mpi.break_glass_log", WJ_SCOPE_ANY,                  \
-         .query = mpi_break_glass_query, .flags = WJ_LIST | WJ_PERSONAL,                                              \
-         .summary = "Break-glass reads, newest first", .success = 200}
-
 #endif

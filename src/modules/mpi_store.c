@@ -54,7 +54,7 @@ static const wj_field person_fields[] = {
     {"address", WJ_T_STRING, 0, .min = 1, .max = 200},
     {"area_code", WJ_T_STRING, 0, WJ_F_AREA_CODE, .desc = "the address's division code"},
     {"nationality", WJ_T_STRING, 0, .min = 3, .max = 3, .desc = "ISO 3166 alpha-3, e.g. CHN"},
-    {"former_names", WJ_T_ARRAY, 0, .max = 10, .items = WJ_T_STRING},
+    {"former_names", WJ_T_ARRAY, 0, .max = 10, .items = WJ_T_STRING, .desc = "earlier names, up to 40 characters each"},
     {"identifiers", WJ_T_ARRAY, 0, .max = MPI_MAX_IDENTIFIERS, .object = &mpi_identifier_schema},
     {0},
 };
@@ -228,6 +228,23 @@ bool mpi_input_from_json(wj_conn *c, const json_t *body, mpi_input *in, wj_error
         wj_error_set(e, 422, "unknown_reference", "area_code", "no area has code %s", in->area_code);
         return false;
     }
+    const json_t *former = json_object_get(body, "former_names"), *v;
+    size_t i;
+    json_array_foreach(former, i, v)
+    {
+        long n = wj_utf8_len(json_string_value(v));
+        if (n < 1 || n > 40) {
+            char field[40];
+            snprintf(field, sizeof field, "former_names[%zu]", i);
+            wj_error_set(e, 422, "invalid_value", field, "a name is 1 to 40 characters");
+            return false;
+        }
+    }
+    if (former && json_array_size(former)) {
+        char *text = json_dumps(former, JSON_COMPACT);
+        snprintf(in->former_names, sizeof in->former_names, "%s", text);
+        free(text);
+    }
     const json_t *ids = json_object_get(body, "identifiers");
     if (ids && !identifiers_from_json(c, ids, in, e))
         return false;
@@ -366,9 +383,11 @@ static int64_t person_create(wj_conn *c, const mpi_input *in, const keys *k)
     scope_path(c, in, path);
     snprintf(phones, sizeof phones, in->phone[0] ? "[\"%s\"]" : "[]", in->phone);
     if (db_exec(c,
-                "INSERT INTO persons (id, name, name_key, pinyin, sex, birth_date, phone, phones, address, area_code, "
-                "area_path, nationality, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                DBP(DB_I(id), DB_S(in->name), DB_S(k->name), DB_S(k->pinyin), DB_S(in->sex), DB_S(in->birth_date),
+                "INSERT INTO persons (id, name, name_key, pinyin, former_names, sex, birth_date, phone, phones, "
+                "address, area_code, area_path, nationality, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                DBP(DB_I(id), DB_S(in->name), DB_S(k->name), DB_S(k->pinyin),
+                    DB_S(in->former_names[0] ? in->former_names : "[]"), DB_S(in->sex), DB_S(in->birth_date),
                     DB_S(nonempty(in->phone)), DB_S(phones), DB_S(nonempty(in->address)), DB_S(nonempty(in->area_code)),
                     DB_S(path), DB_S(nonempty(in->nationality)), DB_I(now), DB_I(now)),
                 NULL) != DB_OK)
@@ -436,6 +455,9 @@ static json_t *input_json(const mpi_input *in)
         json_array_append_new(ids, x);
     }
     json_object_set_new(d, "identifiers", ids);
+    json_t *former = in->former_names[0] ? json_loads(in->former_names, 0, NULL) : NULL;
+    if (former)
+        json_object_set_new(d, "former_names", former);
     return d;
 }
 
@@ -710,11 +732,40 @@ static bool register_linked(wj_conn *c, const mpi_input *in, const keys *k, int6
     return true;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Serialises registrations presenting the same identifier (PostgreSQL runs writers side
+ * by side; SQLite's writer is already alone): the second waits for the first to commit
+ * and then finds the identifier held, so it links instead of colliding on the unique key.
+ * Keys are taken in order, so two registrations never wait for each other. */
+static bool lock_identifiers(wj_conn *c, const mpi_input *in)
+{
+    int64_t lock[MPI_MAX_IDENTIFIERS];
+    for (int i = 0; i < in->nids; i++) {
+        char text[120], hex[65];
+        snprintf(text, sizeof text, "mpi|%s|%lld|%s", in->ids[i].type, (long long)in->ids[i].issuer, in->ids[i].value);
+        wj_sha256_hex(text, strlen(text), hex);
+        hex[15] = 0;
+        lock[i] = strtoll(hex, NULL, 16);
+    }
+    qsort(lock, (size_t)in->nids, sizeof lock[0], key_cmp);
+    for (int i = 0; i < in->nids; i++)
+        if (db_lock(c, lock[i]) != DB_OK)
+            return false;
+    return true;
+}
+
 bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
 {
     memset(out, 0, sizeof *out);
     keys k;
     keys_of(in, &k);
+    if (!lock_identifiers(c, in))
+        return db_fail(e, "identifier lock");
     int64_t holders[MPI_MAX_IDENTIFIERS] = {0};
     int64_t held = identifier_person(c, in, &k, holders, e);
     if (held < 0)
