@@ -25,6 +25,7 @@ bool mpi_merge_target(wj_req *r, wj_target *t);
 void mpi_unmerge_post(wj_req *r);
 bool mpi_unmerge_target(wj_req *r, wj_target *t);
 void mpi_break_glass_list(wj_req *r);
+void mpi_person_trail(wj_req *r);
 extern const wj_param mpi_reviews_query[], mpi_break_glass_query[];
 extern const wj_schema mpi_decision_schema, mpi_merge_schema, mpi_unmerge_schema;
 

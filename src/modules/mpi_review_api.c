@@ -1,5 +1,6 @@
 /* mpi_review_api.c — the routes of the index's stewardship: suspected duplicates waiting
- * for a person to decide, merge and unmerge, and the auditors' list of break-glass reads. */
+ * for a person to decide, merge and unmerge, the auditors' list of break-glass reads, and
+ * a person's access trail. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,45 @@ void mpi_break_glass_list(wj_req *r)
                              db_text(rows, i, 5), "client_ip",
                              db_text(rows, i, 6) ? json_string(db_text(rows, i, 6)) : json_null(), "created_at",
                              time_or_null(rows, i, 7)));
+    db_rows_free(rows);
+    wj_reply_list(r, items, next);
+}
+
+/* ---- a person's access trail ---- */
+
+/* Who read or changed this person (and the persons merged into it), newest first: the
+ * person page shows it to staff in scope, and to residents for their own record. */
+void mpi_person_trail(wj_req *r)
+{
+    wj_page pg;
+    if (!wj_page_parse(r, &pg))
+        return;
+    int64_t cur_at = INT64_MAX, cur_id = INT64_MAX;
+    if (pg.after) {
+        wj_parse_i64(pg.key, &cur_at);
+        cur_id = pg.id;
+    }
+    db_rows *rows;
+    if (db_query(wj_db_conn(r),
+                 MPI_CLUSTER_SQL "SELECT a.id, a.at, a.username, u.display_name, a.method, a.route, a.status "
+                                 "FROM audit_log a LEFT JOIN users u ON u.id = a.user_id WHERE a.resource_type = "
+                                 "'person' AND a.resource_id IN (SELECT id FROM cluster) AND (a.at < ? OR (a.at = ? "
+                                 "AND a.id < ?)) ORDER BY a.at DESC, a.id DESC LIMIT ?",
+                 DBP(DB_I(r->target.person_id), DB_I(cur_at), DB_I(cur_at), DB_I(cur_id), DB_I(pg.limit + 1)),
+                 &rows) != DB_OK) {
+        wj_fail_internal(r, "person trail");
+        return;
+    }
+    char *next;
+    int n = wj_page_rows(&pg, rows, 1, 0, &next);
+    json_t *items = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(
+            items, json_pack("{s:o, s:o, s:o, s:s, s:s, s:I}", "at", time_or_null(rows, i, 1), "username",
+                             db_text(rows, i, 2) ? json_string(db_text(rows, i, 2)) : json_null(), "display_name",
+                             db_text(rows, i, 3) ? json_string(db_text(rows, i, 3)) : json_null(), "method",
+                             db_text(rows, i, 4), "route", db_text(rows, i, 5), "status",
+                             (json_int_t)db_int(rows, i, 6)));
     db_rows_free(rows);
     wj_reply_list(r, items, next);
 }

@@ -514,6 +514,29 @@ describe('mpi', () => {
       assert.equal(row.resource_id, id);
     });
 
+    test('the person\'s access trail lists who read it, for staff in scope and not out of it', async () => {
+      const { id } = await person('doctor', {}, fresh());
+      assert.equal((await getPerson(id, 'staff')).status, 200);
+      const trail = await eventually(async () => {
+        const r = await srv.as('doctor', 'GET', `/api/v1/persons/${id}/audit?limit=500`);
+        assert.equal(r.status, 200, r.text);
+        return r.json.items.some((x) => x.username === 'staff') && r.json;
+      }, { what: 'the staff read in the trail' });
+      const read = trail.items.find((x) => x.username === 'staff');
+      assert.equal(read.method, 'GET');
+      assert.equal(read.route, '/api/v1/persons/{id}');
+      assert.equal(read.status, 200);
+      assert.match(read.at, INSTANT_RE);
+      const reg = trail.items.find((x) => x.username === 'doctor' && x.method === 'POST');
+      assert.equal(reg.route, '/api/v1/persons');
+      // Newest first.
+      const ats = trail.items.map((x) => x.at);
+      assert.deepEqual([...ats].sort().reverse(), ats);
+      // A clinician of another facility gets 404, as for the person itself.
+      const out = await srv.as('mpi_doc_jy', 'GET', `/api/v1/persons/${id}/audit`);
+      assert.equal(out.status, 404, out.text);
+    });
+
     test('GET of an id that never was a person: 404', async () => {
       assertError(await srv.as('admin', 'GET', '/api/v1/persons/123456789012345678'), 404, 'not_found');
     });

@@ -187,6 +187,7 @@ const fixtures = {
     };
   },
   'GET /api/v1/persons/{id}': async () => ({ path: `/api/v1/persons/${ids.person}` }),
+  'GET /api/v1/persons/{id}/audit': async () => ({ path: `/api/v1/persons/${ids.person}/audit` }),
   'PATCH /api/v1/persons/{id}': async () => {
     const p = `/api/v1/persons/${ids.person}`;
     return { path: p, headers: { 'If-Match': await etag(p) }, body: { address: `历下区青年东路${++n}号` } };

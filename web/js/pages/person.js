@@ -2,7 +2,7 @@
 // (name, sex, age, birth date, elderly), identifiers (add, remove), family links (add, end),
 // verified attributes (add with evidence, revoke), the source records (which facility
 // registered what, when; detach one), the link history, the persons merged into this one
-// (撤销合并), and for auditors the person's audit trail. A person outside the caller's scope
+// (撤销合并), and who read or changed the person (GET /api/v1/persons/{id}/audit). A person outside the caller's scope
 // answers 404; clinicians and dispatchers may then open it through break-glass (紧急查阅)
 // with a reason, read-only.
 import * as api from '../api.js';
@@ -46,7 +46,7 @@ export async function render({ main, params, app, isCurrent }) {
   if (r.data.id !== id && !r.data.resolved_from) r.data.resolved_from = id;
   if (r.data.id !== id) history.replaceState(null, '', `/persons/${r.data.id}`);
   draw(main, r.data, app, { breakGlass: false });
-  if (app.hasPerm('audit.read')) await loadAudit(r.data.id, isCurrent);
+  await loadAudit(r.data.id, isCurrent);
 }
 
 /* ---- break-glass ---- */
@@ -117,7 +117,7 @@ function draw(main, p, app, { breakGlass }) {
     records(p, app, can, reload),
     mergedFrom(p, app, can, reload),
     links(p, app),
-    app.hasPerm('audit.read') && !breakGlass
+    !breakGlass
       ? h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title', class: 'card-head' }, t('mpi.audit')), h('div', { id: 'person-audit' }, h('p', { class: 'muted' }, t('app.loading'))))
       : null,
   );
@@ -127,7 +127,8 @@ async function loadAudit(id, isCurrent) {
   const box = document.getElementById('person-audit');
   if (!box) return;
   try {
-    const page = await api.get('/api/v1/audit', { resource_type: 'person', resource_id: id, limit: 20 });
+    // The person's own access trail: staff in scope, and a resident for their own record.
+    const page = await api.get(`/api/v1/persons/${id}/audit`, { limit: 20 });
     if (isCurrent()) clear(box, auditTable(page.items));
   } catch (e) {
     if (isCurrent()) clear(box, errorBlock(e));
