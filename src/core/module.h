@@ -209,6 +209,9 @@ void wj_fail_details(wj_req *r, int status, const char *code, const char *field,
                      ...) __attribute__((format(printf, 6, 7)));
 /* Answers from a filled wj_error. */
 void wj_fail_err(wj_req *r, wj_error *e);
+/* Answers an error a store function filled: the caller's fault (4xx) as it is, anything
+ * else (a database error) as 500 logging `what`. */
+void wj_fail_store(wj_req *r, wj_error *e, const char *what);
 /* 500, logging `what`: the client learns nothing about the internals. */
 void wj_fail_internal(wj_req *r, const char *what);
 bool wj_failed(const wj_req *r);

@@ -88,6 +88,16 @@ void wj_fail_details(wj_req *r, int status, const char *code, const char *field,
     va_end(ap);
 }
 
+void wj_fail_store(wj_req *r, wj_error *e, const char *what)
+{
+    if (e->status == 500 || !e->status) {
+        wj_error_clear(e);
+        wj_fail_internal(r, what);
+    } else {
+        wj_fail_err(r, e);
+    }
+}
+
 void wj_fail_internal(wj_req *r, const char *what)
 {
     wj_log("error", "internal", "route", r->route ? r->route->path : "", "what", what, "db",

@@ -376,17 +376,6 @@ static bool create_target(wj_req *r, wj_target *t)
     return true;
 }
 
-/* Answers a store error: the document's fault as it is, a database error as 500. */
-static void fail_store(wj_req *r, wj_error *e, const char *what)
-{
-    if (e->status == 500) {
-        wj_error_clear(e);
-        wj_fail_internal(r, what);
-    } else {
-        wj_fail_err(r, e);
-    }
-}
-
 /* Replies with the facility as it now is in the write transaction. */
 static void respond(wj_req *r, int64_t id, int status)
 {
@@ -406,7 +395,7 @@ static void create(wj_req *r)
     wj_error e = {0};
     int64_t id = facilities_create_from_json(r->conn, r->body, r->who->user_id, &e);
     if (!id) {
-        fail_store(r, &e, "facility create");
+        wj_fail_store(r, &e, "facility create");
         return;
     }
     char sid[24];
@@ -458,7 +447,7 @@ static void update(wj_req *r)
         return;
     wj_error e = {0};
     if (!facilities_update_from_json(r->conn, id, r->target.version, r->body, r->who->user_id, &e)) {
-        fail_store(r, &e, "facility update");
+        wj_fail_store(r, &e, "facility update");
         return;
     }
     respond(r, id, 200);
@@ -473,7 +462,7 @@ static void deactivate(wj_req *r)
         return;
     wj_error e = {0};
     if (!facilities_deactivate(r->conn, id, r->who->user_id, &e)) {
-        fail_store(r, &e, "facility deactivate");
+        wj_fail_store(r, &e, "facility deactivate");
         return;
     }
     wj_reply(r, 204, NULL);
@@ -526,7 +515,7 @@ static void export_file(wj_req *r)
         wj_error e = {0};
         if (!facilities_export_xlsx(docs, zh, &r->out_raw, &r->out_raw_len, &e)) {
             json_decref(docs);
-            fail_store(r, &e, "facilities xlsx");
+            wj_fail_store(r, &e, "facilities xlsx");
             return;
         }
         r->out_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -20,16 +20,6 @@
 
 /* ---- shared by the handlers of the module ---- */
 
-void mpi_fail_store(wj_req *r, wj_error *e, const char *what)
-{
-    if (e->status == 500 || !e->status) {
-        wj_error_clear(e);
-        wj_fail_internal(r, what);
-    } else {
-        wj_fail_err(r, e);
-    }
-}
-
 json_t *mpi_id_json(int64_t id)
 {
     char s[24];
@@ -155,7 +145,7 @@ static void create(wj_req *r)
     if (!wj_write_begin(r))
         return;
     if (!mpi_input_from_json(r->conn, r->body, &in, &e)) {
-        mpi_fail_store(r, &e, "person input");
+        wj_fail_store(r, &e, "person input");
         return;
     }
     in.facility_id = caller_facility(r);
@@ -164,7 +154,7 @@ static void create(wj_req *r)
         snprintf(in.fallback_path, sizeof in.fallback_path, "%s", r->who->grants[i].area_path);
     mpi_result m;
     if (!mpi_register(r->conn, &in, &m, &e)) {
-        mpi_fail_store(r, &e, "person register");
+        wj_fail_store(r, &e, "person register");
         return;
     }
     /* A registration that joins a person the caller may not read (a hotline operator's
@@ -344,7 +334,7 @@ static void identifier_add(wj_req *r)
     wj_idcard idc;
     wj_error e = {0};
     if (!mpi_identifier_from_json(r->conn, r->body, "", &ident, &idc, &e)) {
-        mpi_fail_store(r, &e, "identifier input");
+        wj_fail_store(r, &e, "identifier input");
         return;
     }
     mpi_person p;
@@ -357,7 +347,7 @@ static void identifier_add(wj_req *r)
     }
     int64_t iid = mpi_identifier_add(r->conn, id, &ident, r->who->user_id, &e);
     if (!iid) {
-        mpi_fail_store(r, &e, "identifier add");
+        wj_fail_store(r, &e, "identifier add");
         return;
     }
     char sid[24];

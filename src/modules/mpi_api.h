@@ -5,8 +5,6 @@
 #include "../core/module.h"
 #include "mpi_store.h"
 
-/* Answers a store error: the request's fault as it is, a database error as 500. */
-void mpi_fail_store(wj_req *r, wj_error *e, const char *what);
 /* An id as a JSON string, null for 0. */
 json_t *mpi_id_json(int64_t id);
 /* The scope target of a person (resolved through merges) for a permission; 404 when there

@@ -10,26 +10,6 @@
 #include "../core/ids.h"
 #include "mpi_store.h"
 
-static bool fail_db(wj_error *e, const char *what)
-{
-    if (!e->status)
-        wj_error_set(e, 500, "internal", NULL, "%s failed", what);
-    return false;
-}
-
-static bool idcard_of(wj_conn *c, int64_t person, char out[24])
-{
-    db_rows *rows;
-    out[0] = 0;
-    if (db_query(c, "SELECT value FROM person_identifiers WHERE person_id = ? AND type = 'id_card'", DBP(DB_I(person)),
-                 &rows) != DB_OK)
-        return false;
-    if (rows->nrows)
-        snprintf(out, 24, "%s", db_text(rows, 0, 0));
-    db_rows_free(rows);
-    return true;
-}
-
 /* Moves every record now in `from` to `to` under `rule` and `merge_id`. */
 static bool move_records(wj_conn *c, int64_t from, int64_t to, const char *rule, int64_t merge_id, int64_t by,
                          const char *reason)
@@ -73,9 +53,9 @@ int64_t mpi_merge(wj_conn *c, int64_t keep, int64_t merge, const char *reason, i
         wj_error_set(e, 409, "conflict", "merge", "the two persons are recorded with different sexes");
         return 0;
     }
-    char a[24], b[24];
-    if (!idcard_of(c, keep, a) || !idcard_of(c, merge, b))
-        return fail_db(e, "merge"), 0;
+    char a[19], b[19];
+    if (!mpi_person_idcard(c, keep, a) || !mpi_person_idcard(c, merge, b))
+        return mpi_db_fail(e, "merge"), 0;
     if (a[0] && b[0] && strcmp(a, b) != 0) {
         wj_error_set(e, 409, "conflict", "merge", "the two persons hold different ID numbers");
         return 0;
@@ -89,7 +69,7 @@ int64_t mpi_merge(wj_conn *c, int64_t keep, int64_t merge, const char *reason, i
                 "UPDATE persons SET merged_into = ?, version = version + 1, updated_at = ? WHERE id = ? "
                 "AND merged_into IS NULL",
                 DBP(DB_I(keep), DB_I(now), DB_I(merge)), &merged) != DB_OK)
-        return fail_db(e, "merge"), 0;
+        return mpi_db_fail(e, "merge"), 0;
     if (kept != 1 || merged != 1) {
         wj_error_set(e, 409, "conflict", kept != 1 ? "keep" : "merge", "this person was merged meanwhile");
         return 0;
@@ -101,7 +81,7 @@ int64_t mpi_merge(wj_conn *c, int64_t keep, int64_t merge, const char *reason, i
                     by ? DB_I(by) : DB_NULL),
                 NULL) != DB_OK ||
         !move_records(c, merge, keep, "merge", id, by, reason))
-        return fail_db(e, "merge"), 0;
+        return mpi_db_fail(e, "merge"), 0;
     return id;
 }
 
@@ -112,7 +92,7 @@ bool mpi_unmerge_person(wj_conn *c, int64_t person, const char *reason, int64_t 
                  "SELECT id, keep_id FROM mpi_merges WHERE merged_id = ? AND undone_at IS NULL "
                  "ORDER BY created_at DESC, id DESC LIMIT 1",
                  DBP(DB_I(person)), &rows) != DB_OK)
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     int64_t merge_id = rows->nrows ? db_int(rows, 0, 0) : 0, keep = rows->nrows ? db_int(rows, 0, 1) : 0;
     db_rows_free(rows);
     if (!merge_id) {
@@ -128,7 +108,7 @@ bool mpi_unmerge_person(wj_conn *c, int64_t person, const char *reason, int64_t 
                  "SELECT DISTINCT l.record_id, r.person_id FROM mpi_links l JOIN mpi_records r ON r.id = l.record_id "
                  "WHERE l.merge_id = ? AND l.rule = 'merge'",
                  DBP(DB_I(merge_id)), &rows) != DB_OK)
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     bool later = false;
     for (int i = 0; i < rows->nrows; i++)
         later = later || db_int(rows, i, 1) != keep;
@@ -147,7 +127,7 @@ bool mpi_unmerge_person(wj_conn *c, int64_t person, const char *reason, int64_t 
         db_exec(c, "UPDATE persons SET merged_into = NULL, version = version + 1, updated_at = ? WHERE id = ?",
                 DBP(DB_I(now), DB_I(person)), NULL) != DB_OK ||
         !mpi_person_touch(c, keep))
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     return true;
 }
 
@@ -171,7 +151,7 @@ bool mpi_unmerge_link(wj_conn *c, int64_t link_id, const char *reason, int64_t b
     db_rows *rows;
     if (db_query(c, "SELECT record_id, person_id, undone_at FROM mpi_links WHERE id = ?", DBP(DB_I(link_id)), &rows) !=
         DB_OK)
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     if (rows->nrows != 1) {
         db_rows_free(rows);
         wj_error_set(e, 422, "unknown_reference", "link_id", "no such link");
@@ -185,7 +165,7 @@ bool mpi_unmerge_link(wj_conn *c, int64_t link_id, const char *reason, int64_t b
         return false;
     }
     if (db_query(c, "SELECT COUNT(*) FROM mpi_records WHERE person_id = ?", DBP(DB_I(person)), &rows) != DB_OK)
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     int64_t n = db_int(rows, 0, 0);
     db_rows_free(rows);
     if (n < 2) {
@@ -198,14 +178,14 @@ bool mpi_unmerge_link(wj_conn *c, int64_t link_id, const char *reason, int64_t b
                  "AND l.id <> ? AND p.merged_into IS NULL AND l.person_id <> ? ORDER BY l.created_at DESC, l.id DESC "
                  "LIMIT 1",
                  DBP(DB_I(record), DB_I(link_id), DB_I(person)), &rows) != DB_OK)
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     int64_t to = rows->nrows ? db_int(rows, 0, 0) : 0;
     db_rows_free(rows);
     if (!to && !(to = person_from_record(c, record)))
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     if (!mpi_link_record(c, record, to, "unmerge", NAN, 0, by, reason) || !mpi_person_touch(c, person) ||
         !mpi_person_touch(c, to))
-        return fail_db(e, "unmerge");
+        return mpi_db_fail(e, "unmerge");
     *out_person = to;
     return true;
 }

@@ -212,7 +212,7 @@ void mpi_review_decide(wj_req *r)
     if (strcmp(decision, "same") == 0 && person != cand &&
         !(merge_id = mpi_merge(r->conn, cand, person, reason ? reason : "review: same person", id, r->who->user_id,
                                &e))) {
-        mpi_fail_store(r, &e, "review merge");
+        wj_fail_store(r, &e, "review merge");
         return;
     }
     if (!review_rows(r, &rows)) {
@@ -294,7 +294,7 @@ void mpi_merge_post(wj_req *r)
     int64_t id = mpi_merge(r->conn, keep, merge, json_string_value(json_object_get(r->body, "reason")), 0,
                            r->who->user_id, &e);
     if (!id) {
-        mpi_fail_store(r, &e, "merge");
+        wj_fail_store(r, &e, "merge");
         return;
     }
     json_t *doc = mpi_person_document(r->conn, keep);
@@ -341,7 +341,7 @@ void mpi_unmerge_post(wj_req *r)
     bool ok = person ? mpi_unmerge_person(r->conn, person, reason, r->who->user_id, &e)
                      : mpi_unmerge_link(r->conn, link, reason, r->who->user_id, &other, &e);
     if (!ok) {
-        mpi_fail_store(r, &e, "unmerge");
+        wj_fail_store(r, &e, "unmerge");
         return;
     }
     int64_t ids[2] = {keep, person ? person : other};

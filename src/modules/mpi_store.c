@@ -321,8 +321,7 @@ int64_t mpi_find_by_identifier(wj_conn *c, const char *type, int64_t issuer, con
     return p > 0 ? mpi_resolve(c, p) : 0;
 }
 
-/* The ID number a person holds, "" when none. False on a database error. */
-static bool person_idcard(wj_conn *c, int64_t person, char out[19])
+bool mpi_person_idcard(wj_conn *c, int64_t person, char out[19])
 {
     db_rows *rows;
     out[0] = 0;
@@ -562,7 +561,7 @@ static int64_t identifier_person(wj_conn *c, const mpi_input *in, const keys *k,
     char idcard[19];
     char field[40];
     snprintf(field, sizeof field, "identifiers[%d].value", first);
-    if (!mpi_person_find(c, held, &p) || !person_idcard(c, held, idcard))
+    if (!mpi_person_find(c, held, &p) || !mpi_person_idcard(c, held, idcard))
         return -1;
     json_t *d = json_pack("{s:s}", "field_in_conflict", "");
     const char *what = strcmp(p.sex, in->sex) != 0                                   ? "sex"
@@ -648,7 +647,7 @@ static bool person_conflicts(wj_conn *c, int64_t person, const keys *k, bool *co
     *conflict = false;
     if (!k->id_card[0])
         return true;
-    if (!person_idcard(c, person, idcard))
+    if (!mpi_person_idcard(c, person, idcard))
         return false;
     *conflict = idcard[0] && strcmp(idcard, k->id_card) != 0;
     return true;
@@ -692,7 +691,7 @@ static void result_candidates(mpi_result *out, const cand *cs, int n, double low
         }
 }
 
-static bool db_fail(wj_error *e, const char *what)
+bool mpi_db_fail(wj_error *e, const char *what)
 {
     if (!e->status)
         wj_error_set(e, 500, "internal", NULL, "%s failed", what);
@@ -719,11 +718,11 @@ static bool register_linked(wj_conn *c, const mpi_input *in, const keys *k, int6
                             double score, const int64_t *held, mpi_result *out, wj_error *e)
 {
     if (!(person = pin_current(c, person)))
-        return db_fail(e, "registration");
+        return mpi_db_fail(e, "registration");
     int64_t record = record_create(c, person, in, k);
     if (!record || !link_create(c, record, person, rule, score, 0, in->by_user, NULL) ||
         !identifiers_insert(c, record, person, in, held, e) || !person_absorb(c, person, in))
-        return db_fail(e, "registration");
+        return mpi_db_fail(e, "registration");
     out->status = MPI_LINKED;
     out->person_id = person;
     out->record_id = record;
@@ -765,11 +764,11 @@ bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
     keys k;
     keys_of(in, &k);
     if (!lock_identifiers(c, in))
-        return db_fail(e, "identifier lock");
+        return mpi_db_fail(e, "identifier lock");
     int64_t holders[MPI_MAX_IDENTIFIERS] = {0};
     int64_t held = identifier_person(c, in, &k, holders, e);
     if (held < 0)
-        return db_fail(e, "identifier lookup");
+        return mpi_db_fail(e, "identifier lookup");
     if (held)
         return register_linked(c, in, &k, mpi_resolve(c, held), "identifier", NAN, holders, out, e);
 
@@ -778,14 +777,14 @@ bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
     int n = candidates(c, &k, w, cs);
     if (n < 0) {
         free(cs);
-        return db_fail(e, "candidate search");
+        return mpi_db_fail(e, "candidate search");
     }
     /* The best candidates again at person level: another ID number rules a person out. */
     for (int i = 0; i < n && cs[i].score >= w->lower; i++) {
         bool conflict;
         if (!person_conflicts(c, cs[i].person, &k, &conflict)) {
             free(cs);
-            return db_fail(e, "candidate check");
+            return mpi_db_fail(e, "candidate check");
         }
         if (conflict)
             cs[i].score += w->id_card_conflict;
@@ -811,7 +810,7 @@ bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
             ok = out->review_id != 0;
         }
         if (!ok)
-            db_fail(e, "registration");
+            mpi_db_fail(e, "registration");
     }
     free(cs);
     return ok;
@@ -821,7 +820,7 @@ int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int6
 {
     int64_t holder = mpi_identifier_holder(c, id);
     if (holder < 0)
-        return db_fail(e, "identifier lookup"), 0;
+        return mpi_db_fail(e, "identifier lookup"), 0;
     if (holder) {
         wj_error_set(e, 409, "conflict", "value",
                      holder == person ? "the person already has this identifier"
@@ -830,8 +829,8 @@ int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int6
     }
     char idcard[19];
     if (strcmp(id->type, "id_card") == 0) {
-        if (!person_idcard(c, person, idcard))
-            return db_fail(e, "identifier lookup"), 0;
+        if (!mpi_person_idcard(c, person, idcard))
+            return mpi_db_fail(e, "identifier lookup"), 0;
         if (idcard[0]) {
             wj_error_set(e, 409, "conflict", "value", "the person already has another ID number");
             return 0;
@@ -842,7 +841,7 @@ int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int6
     db_rows *rows;
     if (db_query(c, "SELECT id FROM mpi_records WHERE person_id = ? ORDER BY created_at, id LIMIT 1",
                  DBP(DB_I(person)), &rows) != DB_OK)
-        return db_fail(e, "identifier add"), 0;
+        return mpi_db_fail(e, "identifier add"), 0;
     int64_t record = rows->nrows ? db_int(rows, 0, 0) : 0;
     db_rows_free(rows);
     int64_t iid = wj_id_new();
@@ -853,6 +852,6 @@ int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int6
                                DB_S(id->value), DB_I(wj_now_ms()), by ? DB_I(by) : DB_NULL),
                            NULL) != DB_OK ||
         !mpi_person_touch(c, person))
-        return db_fail(e, "identifier add"), 0;
+        return mpi_db_fail(e, "identifier add"), 0;
     return iid;
 }

@@ -35,6 +35,10 @@ typedef struct mpi_person {
 } mpi_person;
 /* False when there is no such person (merged or not). */
 bool mpi_person_find(wj_conn *c, int64_t id, mpi_person *out);
+/* Marks `e` as a database failure (500) unless it already holds an error; false. */
+bool mpi_db_fail(wj_error *e, const char *what);
+/* The ID number a person holds, "" when none. False on a database error. */
+bool mpi_person_idcard(wj_conn *c, int64_t person, char out[19]);
 /* Bumps a person's version (its document changed). */
 bool mpi_person_touch(wj_conn *c, int64_t id);
 
