@@ -1,13 +1,17 @@
 /* cmd_demo.c — `weijian demo`: load the demo city (every module's demo data in one
  * transaction) and one demo account per role, then print the logins. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../modules/areas.h"
 #include "../modules/facilities.h"
+#include "../modules/mpi.h"
 #include "cli.h"
 #include "module.h"
 #include "users.h"
+#include "util.h"
 
 #define DEMO_PASSWORD "weijian-demo"
 
@@ -50,11 +54,14 @@ static bool load_users(wj_conn *c)
             return false;
         if (u->facility && !(fid = facilities_id_by_name(c, u->facility)))
             return false;
+        /* A resident's scope is their own person: the demo resident's is 吴小红 of the
+         * person index's demo. */
+        int64_t person = u->self ? mpi_demo_resident(c) : 0;
+        if (u->self && !person)
+            return false;
         bool taken;
         int64_t uid = wj_user_create(c, u->username, u->name, DEMO_PASSWORD, &taken);
-        /* A resident's scope is their own person; until the person index exists the demo
-         * resident's person id is their user id. */
-        if (!uid || !wj_grant_add(c, uid, u->role, fid, a.id, u->self ? uid : 0))
+        if (!uid || !wj_grant_add(c, uid, u->role, fid, a.id, person))
             return false;
     }
     return true;
@@ -62,14 +69,41 @@ static bool load_users(wj_conn *c)
 
 int cmd_demo(int argc, char **argv)
 {
-    const char *help = "usage: weijian demo [--db PATH|URL]\n\n"
-                       "Creates the schema if needed and loads the demo city (演示数据): areas, facilities\n"
-                       "and one account per role, then prints the logins. Running it again on a database\n"
-                       "that already has the demo only prints the logins.\n";
+    const char *help = "usage: weijian demo [--db PATH|URL] [--residents N]\n\n"
+                       "Creates the schema if needed and loads the demo city (演示数据): areas, facilities,\n"
+                       "persons and one account per role, then prints the logins. Running it again on a\n"
+                       "database that already has the demo only prints the logins.\n\n"
+                       "  --residents N   generated residents registered at the demo hospitals, with\n"
+                       "                  duplicates for the review queue (default $WEIJIAN_DEMO_RESIDENTS,\n"
+                       "                  else 100000; 0 for none). $WEIJIAN_DEMO_TRUTH names a file for\n"
+                       "                  their ground truth (docs/mpi.md, \"Demo and benchmark\").\n";
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"residents", required_argument, 0, 'r'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *dbflag = NULL;
-    int rc = cli_parse_db_opts(argc, argv, help, &dbflag, NULL);
-    if (rc >= 0)
-        return rc;
+    int64_t n;
+    int ch, rc;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': dbflag = optarg; break;
+        case 'r':
+            if (!wj_parse_i64(optarg, &n) || n < 0 || n > 10000000) {
+                fprintf(stderr, "weijian demo: --residents takes a number 0..10000000, not \"%s\"\n\n", optarg);
+                fputs(help, stderr);
+                return 2;
+            }
+            setenv("WEIJIAN_DEMO_RESIDENTS", optarg, 1); /* what mpi_demo reads */
+            break;
+        case 'h': fputs(help, stdout); return 0;
+        default: fputs(help, stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fputs(help, stderr);
+        return 2;
+    }
     wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 1, false);
     if (!db)
         return 1;
