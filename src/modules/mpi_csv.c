@@ -57,7 +57,7 @@ static const char *const columns_zh[NCOLS] = {
  * name is its identifier type. */
 static const int ident_columns[] = {C_ID_CARD, C_INSURANCE, C_SOCIAL, C_HCARD, C_PASSPORT, C_BIRTH_CERT};
 
-#define DEFAULT_BATCH 1000
+#define DEFAULT_BATCH 10000
 #define PROGRESS_EVERY 1000
 
 /* ---- cells ---- */
@@ -258,7 +258,10 @@ static int column_of(const item *it, const char *field)
 
 static void from_error(item *it, wj_error *err)
 {
-    row_fail(&it->err, column_of(it, err->field), "%s", err->message);
+    int col = column_of(it, err->field);
+    /* The import also takes the Chinese labels of the sexes. */
+    bool labels = col == C_SEX && strncmp(err->message, "must be one of", 14) == 0;
+    row_fail(&it->err, col, "%s%s", err->message, labels ? " (or 男, 女, 其他, 未知)" : "");
     it->bad = true;
     wj_error_clear(err);
 }
@@ -751,17 +754,28 @@ bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *i
     wj_csv r;
     wj_csv_init(&r, text, tlen);
     bool ok = read_header(&im, &r);
+    /* All or nothing: after a rejected row the others are only checked, so that every
+     * rejected row is reported; a row refused at registration stops the loop (without a
+     * savepoint the transaction may be unusable, as on PostgreSQL). */
+    bool writing = true;
     wj_csv_status st;
     while (ok && (st = next_row(&im, &r)) != WJ_CSV_END) {
         imp->rows++;
         row_prepare(&im, &r, st, it);
-        if (!it->bad && row_register(&im, it, imp->skip_bad_rows) < 0)
+        int rc = 1;
+        if (!it->bad && writing)
+            rc = row_register(&im, it, imp->skip_bad_rows);
+        if (rc < 0)
             ok = false;
-        if (ok)
+        else if (it->bad || writing)
             row_done(&im, it);
-        ok = ok && !(it->bad && !imp->skip_bad_rows);
+        if (it->bad && !imp->skip_bad_rows)
+            writing = false;
+        if (rc == 0)
+            break;
         progress(&im, imp->rows, false);
     }
+    ok = ok && writing;
     ok = ok && !im.file_error;
     progress(&im, imp->rows, true);
     wj_csv_free(&r);
