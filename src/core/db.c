@@ -565,8 +565,20 @@ db_status db_exec_script(wj_conn *c, const char *sql)
         PQclear(res);
         return s;
     }
+    /* Ids are 64-bit and every table's key is `id BIGINT PRIMARY KEY`. On SQLite only the
+     * exact spelling INTEGER PRIMARY KEY makes the column the table's rowid; any other is a
+     * second B-tree beside it, one more index to write per row. Both hold 64-bit values. */
+    wj_buf text = {0};
+    const char *p = sql, *hit;
+    while ((hit = strstr(p, "BIGINT PRIMARY KEY")) != NULL) {
+        wj_buf_put(&text, p, (size_t)(hit - p));
+        wj_buf_puts(&text, "INTEGER PRIMARY KEY");
+        p = hit + strlen("BIGINT PRIMARY KEY");
+    }
+    wj_buf_puts(&text, p);
     char *err = NULL;
-    int rc = sqlite3_exec(c->lite, sql, NULL, NULL, &err);
+    int rc = sqlite3_exec(c->lite, text.data, NULL, NULL, &err);
+    wj_buf_free(&text);
     if (rc != SQLITE_OK) {
         set_err(c, "script", err, NULL);
         sqlite3_free(err);
