@@ -13,8 +13,8 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 Usage: bench/mpi/bench.sh [--steps quality,import,resolve] [--db postgresql://â€¦]
-                          [--count N] [--quality-count N] [--seed S] [--batch N]
-                          [--duration 8s] [--keep DIR]
+                          [--count N] [--quality-count N] [--seed S] [--today DATE]
+                          [--batch N] [--duration 8s] [--keep DIR]
 
   --steps LIST      which steps to run, comma-separated (default: all three)
   --db URL          run import and resolve on this PostgreSQL database (it must be empty;
@@ -22,6 +22,7 @@ Usage: bench/mpi/bench.sh [--steps quality,import,resolve] [--db postgresql://â€
   --count N         people for import and resolve (default 1000000)
   --quality-count N people for quality (default 100000)
   --seed S          generator seed (default 20261124; the weights were tuned on others)
+  --today DATE      the generator's today (default 2026-11-24): with the seed, the same files
   --batch N         rows per import transaction (default: the import's, 1000)
   --duration D      wrk duration (default 8s)
   --keep DIR        keep the files (CSV, truth, reports, databases) in DIR
@@ -36,7 +37,7 @@ EOF
 log() { echo "bench: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-steps="quality,import,resolve" db="" count=1000000 qcount=100000 seed=20261124 batch="" duration="8s" keep=""
+steps="quality,import,resolve" db="" count=1000000 qcount=100000 seed=20261124 today=2026-11-24 batch="" duration="8s" keep=""
 need_arg() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,6 +47,7 @@ while [ $# -gt 0 ]; do
     --count) need_arg "$@"; count=$2; shift 2 ;;
     --quality-count) need_arg "$@"; qcount=$2; shift 2 ;;
     --seed) need_arg "$@"; seed=$2; shift 2 ;;
+    --today) need_arg "$@"; today=$2; shift 2 ;;
     --batch) need_arg "$@"; batch=$2; shift 2 ;;
     --duration) need_arg "$@"; duration=$2; shift 2 ;;
     --keep) need_arg "$@"; keep=$2; shift 2 ;;
@@ -90,7 +92,7 @@ if has_step quality; then
   qdb="$work/quality.db"
   log "quality: $qcount people, seed $seed"
   demo_db "$qdb"
-  ./weijian generate persons --count "$qcount" --seed "$seed" --db "$qdb" \
+  ./weijian generate persons --count "$qcount" --seed "$seed" --today "$today" --db "$qdb" \
     --out "$work/quality.csv" --truth "$work/quality-truth.csv" 2>"$work/quality-generate.txt"
   ./weijian import persons --db "$qdb" "${batch_flag[@]}" --report "$work/quality-report.csv" \
     "$work/quality.csv" >"$work/quality-import.txt" 2>/dev/null || true
@@ -106,7 +108,7 @@ idb="${db:-$work/import.db}"
 if has_step import; then
   log "import: $count people on $(backend "$idb")"
   demo_db "$idb"
-  ./weijian generate persons --count "$count" --seed "$seed" --db "$idb" \
+  ./weijian generate persons --count "$count" --seed "$seed" --today "$today" --db "$idb" \
     --out "$work/import.csv" --truth "$work/import-truth.csv" 2>"$work/import-generate.txt"
   rows=$(($(wc -l <"$work/import.csv") - 1))
   secs=$(timed "$work/import-import.txt" ./weijian import persons --db "$idb" "${batch_flag[@]}" \

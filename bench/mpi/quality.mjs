@@ -84,15 +84,20 @@ const precision = predicted ? tp / predicted : 1;
 const recall = actual ? tp / actual : 1;
 const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
 
-// Reviews whose candidate holds a row of the same real person.
+// Reviews whose candidate holds a row of the same real person, and what the others are.
+const f = (line, name) => (byLine.get(line) || [])[col[name]];
+const twinOf = (x, y) => f(x, 'birth_date') === f(y, 'birth_date') && f(x, 'address') === f(y, 'address');
 let reviewTrue = 0;
+const reviewOther = { twin: 0, namesake: 0, other: 0 };
 for (const [line, cand] of reviewCandidate) {
   const rows = byPerson.get(cand) || [];
   if (rows.some((l) => truth.get(l) === truth.get(line))) reviewTrue++;
+  else if (rows.some((l) => twinOf(l, line))) reviewOther.twin++;
+  else if (rows.some((l) => f(l, 'name') === f(line, 'name'))) reviewOther.namesake++;
+  else reviewOther.other++;
 }
 
 // Duplicates by perturbation: each later row of a real person against the first.
-const f = (line, name) => (byLine.get(line) || [])[col[name]];
 const kinds = {};
 for (const g of byTruth.values()) {
   if (g.length < 2) continue;
@@ -116,7 +121,7 @@ for (const g of byPerson.values()) {
     for (let b = a + 1; b < g.length; b++) {
       const x = g[a], y = g[b];
       if (truth.get(x) === truth.get(y)) continue;
-      if (f(x, 'birth_date') === f(y, 'birth_date') && f(x, 'address') === f(y, 'address')) wrong.twin++;
+      if (twinOf(x, y)) wrong.twin++;
       else if (f(x, 'name') === f(y, 'name')) wrong.namesake++;
       else wrong.other++;
     }
@@ -126,6 +131,7 @@ const result = {
   rows: report.length, persons: byPerson.size, real_persons: byTruth.size, ...count,
   true_pairs: actual, linked_pairs: predicted, correct_pairs: tp,
   precision, recall, f1, review_share: report.length ? count.review / report.length : 0, reviews_true: reviewTrue,
+  reviews_other: reviewOther,
   duplicates: kinds, false_links: wrong,
 };
 if (args.includes('--json')) {
@@ -136,7 +142,8 @@ if (args.includes('--json')) {
     `new ${count.new}, linked ${count.linked}, review ${count.review}, rejected ${count.rejected}`);
   console.log(`automatic links: precision ${precision.toFixed(4)}, recall ${recall.toFixed(4)}, F1 ${f1.toFixed(4)} ` +
     `(${tp} correct of ${predicted} linked pairs; ${actual} true pairs)`);
-  console.log(`review: ${count.review} rows (${pct(result.review_share)} of rows), ${reviewTrue} of them true duplicates`);
+  console.log(`review: ${count.review} rows (${pct(result.review_share)} of rows), ${reviewTrue} of them true duplicates; ` +
+    `the others against a twin ${reviewOther.twin}, a namesake ${reviewOther.namesake}, someone else ${reviewOther.other}`);
   for (const [kind, k] of Object.entries(kinds))
     console.log(`  duplicates, ${kind.padEnd(10)} ${String(k.n).padStart(7)}: linked ${pct(k.linked / k.n)}, ` +
       `review ${pct(k.review / k.n)}, missed ${pct(k.missed / k.n)}`);
