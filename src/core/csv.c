@@ -329,3 +329,64 @@ char *wj_text_to_utf8(const char *data, size_t len, wj_encoding enc, size_t *out
     }
     return out;
 }
+
+long wj_csv_count_records(const char *text, size_t len)
+{
+    wj_csv r;
+    wj_csv_init(&r, text, len);
+    long n = 0;
+    wj_csv_status st = wj_csv_next(&r); /* the header */
+    while (st != WJ_CSV_END && st != WJ_CSV_FATAL)
+        if ((st = wj_csv_next(&r)) == WJ_CSV_BAD || (st == WJ_CSV_RECORD && !wj_csv_blank(&r)))
+            n++;
+    wj_csv_free(&r);
+    return n;
+}
+
+static bool space_at(const char *s, size_t *n)
+{
+    if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+        *n = 1;
+        return true;
+    }
+    if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) {
+        *n = 3; /* U+3000 ideographic space */
+        return true;
+    }
+    return false;
+}
+
+const char *wj_csv_trim(const char *s, size_t *len)
+{
+    size_t n;
+    while (*s && space_at(s, &n))
+        s += n;
+    size_t end = 0;
+    for (size_t i = 0; s[i];) {
+        if (space_at(s + i, &n)) {
+            i += n;
+        } else {
+            i++;
+            while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
+                i++;
+            end = i;
+        }
+    }
+    *len = end;
+    return s;
+}
+
+bool wj_csv_formula_like(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == '\'')
+        i++;
+    return i < len && strchr("=+-@\t\r", s[i]) != NULL;
+}
+
+void wj_utf8_cut(char *s)
+{
+    size_t bad;
+    if (!wj_utf8_valid(s, strlen(s), &bad))
+        s[bad] = '\0';
+}

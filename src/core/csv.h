@@ -51,6 +51,21 @@ wj_csv_status wj_csv_next(wj_csv *r);
  * spreadsheets write for formatted but empty rows). */
 bool wj_csv_blank(const wj_csv *r);
 void wj_csv_free(wj_csv *r);
+/* The data records of a file after its header (malformed ones included, blank ones not):
+ * the total an import's progress line counts toward. */
+long wj_csv_count_records(const char *text, size_t len);
+
+/* ---- cells, as imports read them ---- */
+
+/* A cell without surrounding white space (ASCII and the ideographic space U+3000, which
+ * Chinese input methods type): *len bytes from the returned pointer; 0 for a blank cell. */
+const char *wj_csv_trim(const char *s, size_t *len);
+/* Would a spreadsheet take this text for a formula (=, +, -, @, tab or CR first)? Leading
+ * quotes are looked through, so that a quote put in front can always be undone. */
+bool wj_csv_formula_like(const char *s, size_t len);
+/* Cuts s at its first invalid UTF-8 byte: a truncating snprintf may split a character,
+ * and import messages end up in JSON. */
+void wj_utf8_cut(char *s);
 
 /* Appends one field: a comma first unless `first`, quoted when it holds a comma, a quote,
  * a line break, or leading or trailing white space. NULL is written as an empty field. */

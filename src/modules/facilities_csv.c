@@ -59,64 +59,20 @@ static const struct {
 
 /* ---- small helpers ---- */
 
-/* Cuts s at its first invalid UTF-8 byte: a truncating snprintf may split a character,
- * and every message ends up in JSON. */
-static void utf8_cut(char *s)
-{
-    size_t bad;
-    if (!wj_utf8_valid(s, strlen(s), &bad))
-        s[bad] = '\0';
-}
-
-static bool space_at(const char *s, size_t *n)
-{
-    if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-        *n = 1;
-        return true;
-    }
-    if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) {
-        *n = 3; /* U+3000 ideographic space */
-        return true;
-    }
-    return false;
-}
-
 /* True for "" and cells of spaces only: an empty cell, whatever a spreadsheet left in it. */
 static bool blank(const char *s)
 {
     size_t n;
-    while (*s && space_at(s, &n))
-        s += n;
-    return !*s;
+    wj_csv_trim(s, &n);
+    return n == 0;
 }
 
 /* A heap copy without surrounding spaces. */
 static char *trimmed(const char *s)
 {
     size_t n;
-    while (*s && space_at(s, &n))
-        s += n;
-    size_t len = strlen(s), end = len;
-    for (size_t i = 0; i < len;) {
-        if (space_at(s + i, &n)) {
-            i += n;
-        } else {
-            i++;
-            while (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
-                i++;
-            end = i;
-        }
-    }
-    return wj_xstrndup(s, end);
-}
-
-/* Would a spreadsheet take this cell for a formula? Leading quotes are looked through, so
- * that escaping (a ' in front) can always be undone: see escape_formula. */
-static bool formula_like(const char *s)
-{
-    while (*s == '\'')
-        s++;
-    return *s && strchr("=+-@\t\r", *s) != NULL;
+    const char *t = wj_csv_trim(s, &n);
+    return wj_xstrndup(t, n);
 }
 
 /* ---- import ---- */
@@ -163,8 +119,8 @@ static void reject(importer *im, long line, const char *column, const char *code
     snprintf(r->column, sizeof r->column, "%s", column ? column : "");
     snprintf(r->code, sizeof r->code, "%s", code);
     snprintf(r->reason, sizeof r->reason, "%s", reason);
-    utf8_cut(r->column);
-    utf8_cut(r->reason);
+    wj_utf8_cut(r->column);
+    wj_utf8_cut(r->reason);
 }
 
 static void file_reject(importer *im, long line, const char *column, const char *fmt, ...)
@@ -231,7 +187,7 @@ static bool read_header(importer *im, wj_csv *r)
                         facilities_columns[k], im->titles[k], t);
         else if (k >= 0) {
             snprintf(im->titles[k], sizeof im->titles[k], "%s", t);
-            utf8_cut(im->titles[k]);
+            wj_utf8_cut(im->titles[k]);
         }
         free(t);
     }
@@ -256,7 +212,7 @@ static json_t *cell_value(int k, const char *cell, row_error *e)
 {
     if (kinds[k].kind == K_TEXT) {
         /* Undo the export's protection against formulas: '=… back to =…. */
-        return json_string(cell[0] == '\'' && formula_like(cell + 1) ? cell + 1 : cell);
+        return json_string(cell[0] == '\'' && wj_csv_formula_like(cell + 1, strlen(cell + 1)) ? cell + 1 : cell);
     }
     if (kinds[k].kind == K_JSON) {
         json_error_t je;
@@ -433,19 +389,6 @@ done:
     return ok;
 }
 
-static long count_records(const char *text, size_t len)
-{
-    wj_csv r;
-    wj_csv_init(&r, text, len);
-    long n = 0;
-    wj_csv_status st = wj_csv_next(&r); /* the header */
-    while (st != WJ_CSV_END && st != WJ_CSV_FATAL)
-        if ((st = wj_csv_next(&r)) == WJ_CSV_BAD || (st == WJ_CSV_RECORD && !wj_csv_blank(&r)))
-            n++;
-    wj_csv_free(&r);
-    return n;
-}
-
 bool facilities_import_csv(wj_conn *c, const char *data, size_t len, facilities_import *imp)
 {
     importer im = {.c = c, .imp = imp};
@@ -463,7 +406,7 @@ bool facilities_import_csv(wj_conn *c, const char *data, size_t len, facilities_
     wj_csv r;
     wj_csv_init(&r, text, tlen);
     if (read_header(&im, &r)) {
-        long total = imp->progress ? count_records(text, tlen) : 0;
+        long total = imp->progress ? wj_csv_count_records(text, tlen) : 0;
         for (;;) {
             wj_csv_status st = wj_csv_next(&r);
             if (st == WJ_CSV_END)
@@ -617,7 +560,7 @@ void facilities_export_csv(wj_buf *out, const json_t *docs, bool zh)
         doc_cells(d, zh, c);
         for (int k = 0; k < FACILITIES_NCOLUMNS; k++) {
             const char *t = c[k].text;
-            if (t && kinds[k].kind == K_TEXT && formula_like(t)) {
+            if (t && kinds[k].kind == K_TEXT && wj_csv_formula_like(t, strlen(t))) {
                 char *esc = wj_xasprintf("'%s", t);
                 wj_csv_put(out, esc, k == 0);
                 free(esc);

@@ -62,56 +62,6 @@ static const int ident_columns[] = {C_ID_CARD, C_INSURANCE, C_SOCIAL, C_HCARD, C
 
 /* ---- cells ---- */
 
-static bool space_at(const char *s, size_t *n)
-{
-    if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
-        *n = 1;
-        return true;
-    }
-    if ((unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) {
-        *n = 3; /* U+3000 ideographic space */
-        return true;
-    }
-    return false;
-}
-
-/* The cell without surrounding spaces: *len bytes from the returned pointer (0: blank). */
-static const char *trim(const char *s, size_t *len)
-{
-    size_t n;
-    while (*s && space_at(s, &n))
-        s += n;
-    size_t end = 0;
-    for (size_t i = 0; s[i];) {
-        if (space_at(s + i, &n)) {
-            i += n;
-        } else {
-            i++;
-            while (s[i] && ((unsigned char)s[i] & 0xC0) == 0x80)
-                i++;
-            end = i;
-        }
-    }
-    *len = end;
-    return s;
-}
-
-/* Would a spreadsheet take this text for a formula? Leading quotes are looked through. */
-static bool formula_like(const char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len && s[i] == '\'')
-        i++;
-    return i < len && strchr("=+-@\t\r", s[i]) != NULL;
-}
-
-static void utf8_cut(char *s)
-{
-    size_t bad;
-    if (!wj_utf8_valid(s, strlen(s), &bad))
-        s[bad] = '\0';
-}
-
 /* ---- rows ---- */
 
 typedef struct row_error {
@@ -127,7 +77,7 @@ static void row_fail(row_error *e, int col, const char *fmt, ...)
     e->col = col;
     vsnprintf(e->reason, sizeof e->reason, fmt, ap);
     va_end(ap);
-    utf8_cut(e->reason);
+    wj_utf8_cut(e->reason);
 }
 
 /* One row on its way in. */
@@ -167,7 +117,7 @@ static void set_first_error(importer *im, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(im->imp->first_error, sizeof im->imp->first_error, fmt, ap);
     va_end(ap);
-    utf8_cut(im->imp->first_error);
+    wj_utf8_cut(im->imp->first_error);
 }
 
 static void file_reject(importer *im, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -212,7 +162,7 @@ static bool read_header(importer *im, wj_csv *r)
     memset(im->titles, 0, sizeof im->titles);
     for (int i = 0; i < r->nfields && !im->file_error; i++) {
         size_t n;
-        const char *t = trim(r->fields[i], &n);
+        const char *t = wj_csv_trim(r->fields[i], &n);
         int k = -1;
         for (int j = 0; j < NCOLS && k < 0 && n; j++)
             if ((strlen(columns[j]) == n && strncasecmp(t, columns[j], n) == 0) ||
@@ -231,7 +181,7 @@ static bool read_header(importer *im, wj_csv *r)
                         im->titles[k], (int)(n < 40 ? n : 40), t);
         else if (k >= 0) {
             snprintf(im->titles[k], sizeof im->titles[k], "%.*s", (int)n, t);
-            utf8_cut(im->titles[k]);
+            wj_utf8_cut(im->titles[k]);
         }
     }
     if (!im->file_error && !im->titles[C_NAME][0])
@@ -285,7 +235,7 @@ static json_t *row_body(const importer *im, const wj_csv *r, item *it)
     size_t len[NCOLS] = {0};
     for (int i = 0; i < r->nfields; i++) {
         size_t n;
-        const char *t = trim(r->fields[i], &n);
+        const char *t = wj_csv_trim(r->fields[i], &n);
         if (!n)
             continue; /* an empty cell: the field is absent */
         int k = im->map[i];
@@ -299,7 +249,7 @@ static json_t *row_body(const importer *im, const wj_csv *r, item *it)
     static const int text_cols[] = {C_NAME, C_ADDRESS};
     for (size_t i = 0; i < WJ_ARRAY_LEN(text_cols); i++) {
         int k = text_cols[i];
-        if (cell[k] && formula_like(cell[k], len[k])) {
+        if (cell[k] && wj_csv_formula_like(cell[k], len[k])) {
             row_fail(&it->err, k, "begins with =, +, -, @ or a control character: a spreadsheet would run it as a formula");
             return NULL;
         }
@@ -392,7 +342,7 @@ static void row_done(importer *im, const item *it)
         imp->rejected++;
         const char *col = column_title(im, it->err.col);
         snprintf(reason, sizeof reason, "%s%s%s", col, col[0] ? ": " : "", it->err.reason);
-        utf8_cut(reason);
+        wj_utf8_cut(reason);
         set_first_error(im, "line %ld: %s", it->line, reason);
     } else if (it->res.status == MPI_LINKED) {
         status = "linked";
@@ -491,19 +441,6 @@ static bool batch_write(importer *im, item *items, int n)
     for (int i = 0; i < n; i++)
         row_done(im, &items[i]);
     return true;
-}
-
-static long count_rows(const char *text, size_t len)
-{
-    wj_csv r;
-    wj_csv_init(&r, text, len);
-    long n = 0;
-    wj_csv_status st = wj_csv_next(&r); /* the header */
-    while (st != WJ_CSV_END && st != WJ_CSV_FATAL)
-        if ((st = wj_csv_next(&r)) == WJ_CSV_BAD || (st == WJ_CSV_RECORD && !wj_csv_blank(&r)))
-            n++;
-    wj_csv_free(&r);
-    return n;
 }
 
 /* The next data record: WJ_CSV_RECORD or WJ_CSV_BAD, or WJ_CSV_END when there are no
@@ -682,7 +619,7 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
     char *text = utf8_text(&im, data, len, &tlen);
     if (!text)
         goto out;
-    im.total = imp->progress ? count_rows(text, tlen) : 0;
+    im.total = imp->progress ? wj_csv_count_records(text, tlen) : 0;
     int n = 0;
     if (!imp->skip_bad_rows) {
         /* Every row checked first; then the kept rows registered, not validated twice. */
@@ -749,7 +686,7 @@ bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *i
     char *text = utf8_text(&im, data, len, &tlen);
     if (!text)
         return false;
-    im.total = imp->progress ? count_rows(text, tlen) : 0;
+    im.total = imp->progress ? wj_csv_count_records(text, tlen) : 0;
     item *it = wj_xcalloc(1, sizeof *it);
     wj_csv r;
     wj_csv_init(&r, text, tlen);
