@@ -45,6 +45,19 @@ bool facilities_exists(wj_conn *c, int64_t id);
 /* Id of the facility with exactly this name, 0 when none (the active one first, then the
  * oldest, when several areas have one). */
 int64_t facilities_id_by_name(wj_conn *c, const char *name);
+/* A department (科室) of a facility campus, as other modules refer to it. Its id stays
+ * while the facility lists a department of that name at that campus. */
+typedef struct facilities_dept {
+    int64_t id, facility_id, campus_id;
+    char name[244]; /* 60 characters of up to 4 bytes */
+} facilities_dept;
+/* Finds a department; false when there is none (or on a database error). */
+bool facilities_department(wj_conn *c, int64_t id, facilities_dept *out);
+/* Does the campus belong to the facility? */
+bool facilities_campus_of(wj_conn *c, int64_t campus_id, int64_t facility_id);
+/* The facility's name and type code (facilities_types) into the buffers; false when none. */
+bool facilities_name_type(wj_conn *c, int64_t id, char name[404], char type[32]);
+
 /* Loads the demo city's facilities (演示数据); areas must be loaded first. */
 bool facilities_demo(wj_conn *c);
 

@@ -471,7 +471,7 @@ static char *campuses_cell(const json_t *campuses)
         const char *key;
         json_t *v;
         json_object_foreach((json_t *)cp, key, v) {
-            if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+            if (json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) || strcmp(key, "id") == 0)
                 continue;
             if (strcmp(key, "departments") == 0) {
                 json_t *depts = json_array();
@@ -482,7 +482,7 @@ static char *campuses_cell(const json_t *campuses)
                     const char *dk;
                     json_t *dv;
                     json_object_foreach((json_t *)dp, dk, dv) {
-                        if (!json_is_null(dv))
+                        if (!json_is_null(dv) && strcmp(dk, "id") != 0)
                             json_object_set(d, dk, dv);
                     }
                     json_array_append_new(depts, d);

@@ -61,6 +61,8 @@ const wj_enum facilities_capabilities[] = {
 };
 
 static const wj_field dept_fields[] = {
+    {"id", WJ_T_STRING, 0, WJ_F_ID,
+     .desc = "read only (GET answers it); a department is kept, with its id, by its name within its campus"},
     {"name", WJ_T_STRING, WJ_REQUIRED, .min = 1, .max = 60, .desc = "department name, e.g. 心血管内科"},
     {"code", WJ_T_STRING, WJ_NULLABLE, .min = 1, .max = 20, .desc = "department code, e.g. 03.04 (诊疗科目)"},
     {0},
@@ -68,6 +70,7 @@ static const wj_field dept_fields[] = {
 static const wj_schema dept_schema = {"FacilityDepartment", dept_fields};
 
 static const wj_field campus_fields[] = {
+    {"id", WJ_T_STRING, 0, WJ_F_ID, .desc = "read only (GET answers it); a campus is kept, with its id, by its name"},
     {"name", WJ_T_STRING, WJ_REQUIRED, .min = 1, .max = 100, .desc = "campus (院区) name, e.g. 本部, 东院区"},
     {"address", WJ_T_STRING, WJ_NULLABLE, .min = 1, .max = 200, .desc = "street address"},
     {"lat", WJ_T_NUMBER, WJ_NULLABLE, .min = -90, .max = 90, .desc = "latitude, WGS-84 degrees (with lon)"},
@@ -167,7 +170,7 @@ static json_t *campuses_json(wj_conn *c, int64_t id)
     if (db_query(c, "SELECT id, name, address, lat, lon FROM facility_campuses WHERE facility_id = ? ORDER BY position",
                  DBP(DB_I(id)), &cr) != DB_OK)
         return NULL;
-    if (db_query(c, "SELECT campus_id, name, code FROM facility_departments WHERE facility_id = ? ORDER BY position",
+    if (db_query(c, "SELECT campus_id, name, code, id FROM facility_departments WHERE facility_id = ? ORDER BY position",
                  DBP(DB_I(id)), &dr) != DB_OK) {
         db_rows_free(cr);
         return NULL;
@@ -177,9 +180,10 @@ static json_t *campuses_json(wj_conn *c, int64_t id)
         json_t *depts = json_array();
         for (int k = 0; k < dr->nrows; k++)
             if (db_int(dr, k, 0) == db_int(cr, i, 0))
-                json_array_append_new(
-                    depts, json_pack("{s:s, s:o}", "name", db_text(dr, k, 1), "code", text_or_null(dr, k, 2)));
-        json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o}", "name", db_text(cr, i, 1), "address",
+                json_array_append_new(depts, json_pack("{s:s, s:s, s:o}", "id", db_text(dr, k, 3), "name",
+                                                       db_text(dr, k, 1), "code", text_or_null(dr, k, 2)));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", db_text(cr, i, 0), "name",
+                                           db_text(cr, i, 1), "address",
                                            text_or_null(cr, i, 2), "lat", real_or_null(cr, i, 3), "lon",
                                            real_or_null(cr, i, 4), "departments", depts));
     }
@@ -242,6 +246,14 @@ static json_t *input_form(const json_t *doc)
     static const char *const computed[] = {"id", "area", "active", "version", "created_at", "updated_at"};
     for (size_t k = 0; k < WJ_ARRAY_LEN(computed); k++)
         json_object_del(in, computed[k]);
+    /* Campus and department ids are answered, not written: they follow the names. */
+    size_t i, k;
+    json_t *cp, *dp;
+    json_array_foreach(json_object_get(in, "campuses"), i, cp) {
+        json_object_del(cp, "id");
+        json_array_foreach(json_object_get(cp, "departments"), k, dp)
+            json_object_del(dp, "id");
+    }
     return in;
 }
 
@@ -384,34 +396,108 @@ static void doc_params(const json_t *d, const areas_ref *a, db_val p[DOC_NPARAMS
     p[10] = DB_S(str(d, "phone"));
 }
 
-static bool replace_campuses(wj_conn *c, int64_t id, const json_t *campuses)
+/* The id of the row of `sql` (two bound ids and a name), 0 when none, -1 on a database error. */
+static int64_t existing_id(wj_conn *c, const char *sql, int64_t a, const char *name)
 {
-    if (db_exec(c, "DELETE FROM facility_departments WHERE facility_id = ?", DBP(DB_I(id)), NULL) != DB_OK ||
-        db_exec(c, "DELETE FROM facility_campuses WHERE facility_id = ?", DBP(DB_I(id)), NULL) != DB_OK)
-        return false;
-    for (size_t i = 0; i < json_array_size(campuses); i++) {
-        const json_t *cp = json_array_get(campuses, i);
-        int64_t cid = wj_id_new();
-        if (db_exec(c,
-                    "INSERT INTO facility_campuses (id, facility_id, position, name, address, lat, lon) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    DBP(DB_I(cid), DB_I(id), DB_I((int64_t)i), DB_S(str(cp, "name")), DB_S(str(cp, "address")),
-                        num_param(cp, "lat"), num_param(cp, "lon")),
-                    NULL) != DB_OK)
-            return false;
-        const json_t *depts = json_object_get(cp, "departments");
-        for (size_t k = 0; k < json_array_size(depts); k++) {
-            const json_t *dp = json_array_get(depts, k);
-            if (db_exec(c,
-                        "INSERT INTO facility_departments (id, campus_id, facility_id, position, name, code) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        DBP(DB_I(wj_id_new()), DB_I(cid), DB_I(id), DB_I((int64_t)k), DB_S(str(dp, "name")),
-                            DB_S(str(dp, "code"))),
-                        NULL) != DB_OK)
-                return false;
+    db_rows *rows;
+    if (db_query(c, sql, DBP(DB_I(a), DB_S(name)), &rows) != DB_OK)
+        return -1;
+    int64_t id = rows->nrows ? db_int(rows, 0, 0) : 0;
+    db_rows_free(rows);
+    return id;
+}
+
+/* Deletes the rows of `table` of facility `id` whose ids are not in kept[0..n). A row that
+ * others still refer to (a department with schedules) is not deleted: 409. */
+static bool delete_unkept(wj_conn *c, const char *select_sql, const char *delete_sql, int64_t id, const int64_t *kept,
+                          size_t n, const char *what, wj_error *err)
+{
+    db_rows *rows;
+    if (db_query(c, select_sql, DBP(DB_I(id)), &rows) != DB_OK)
+        return db_failed(err);
+    bool ok = true;
+    for (int i = 0; ok && i < rows->nrows; i++) {
+        int64_t row = db_int(rows, i, 0);
+        bool keep = false;
+        for (size_t k = 0; k < n && !keep; k++)
+            keep = kept[k] == row;
+        if (keep)
+            continue;
+        db_status s = db_exec(c, delete_sql, DBP(DB_I(row)), NULL);
+        if (s == DB_FOREIGN) {
+            wj_error_set(err, 409, "conflict", "campuses",
+                         "%s %s is in use (appointment schedules refer to it): keep it, or end its schedules first",
+                         what, db_text(rows, i, 1));
+            err->details = json_pack("{s:s, s:s}", "rule", "in_use", "name", db_text(rows, i, 1));
+            ok = false;
+        } else if (s != DB_OK) {
+            ok = db_failed(err);
         }
     }
-    return true;
+    db_rows_free(rows);
+    return ok;
+}
+
+/* Writes the campuses and departments of a facility. A campus is kept, with its id, when
+ * one of that name exists; a department when one of that name exists in the same campus:
+ * ids that other modules hold (schedules refer to departments) stay stable. Those no
+ * longer listed are deleted, unless something refers to them (409). */
+static bool replace_campuses(wj_conn *c, int64_t id, const json_t *campuses, wj_error *err)
+{
+    size_t ncampus = json_array_size(campuses), ndept = 0, nd = 0;
+    for (size_t i = 0; i < ncampus; i++)
+        ndept += json_array_size(json_object_get(json_array_get(campuses, i), "departments"));
+    int64_t *kept_campus = wj_xcalloc(ncampus + 1, sizeof *kept_campus);
+    int64_t *kept_dept = wj_xcalloc(ndept + 1, sizeof *kept_dept);
+    bool ok = true;
+    for (size_t i = 0; ok && i < ncampus; i++) {
+        const json_t *cp = json_array_get(campuses, i);
+        int64_t cid = existing_id(c, "SELECT id FROM facility_campuses WHERE facility_id = ? AND name = ?", id,
+                                  str(cp, "name"));
+        if (cid < 0) {
+            ok = db_failed(err);
+            break;
+        }
+        db_val cols[] = {DB_I((int64_t)i), DB_S(str(cp, "address")), num_param(cp, "lat"), num_param(cp, "lon"),
+                         DB_S(str(cp, "name")), DB_I(id), DB_I(cid ? cid : wj_id_new())};
+        const char *sql = cid ? "UPDATE facility_campuses SET position = ?, address = ?, lat = ?, lon = ? "
+                                "WHERE name = ? AND facility_id = ? AND id = ?"
+                              : "INSERT INTO facility_campuses (position, address, lat, lon, name, facility_id, id) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)";
+        if (db_exec(c, sql, cols, (int)WJ_ARRAY_LEN(cols), NULL) != DB_OK) {
+            ok = db_failed(err);
+            break;
+        }
+        cid = cols[6].i;
+        kept_campus[i] = cid;
+        const json_t *depts = json_object_get(cp, "departments");
+        for (size_t k = 0; ok && k < json_array_size(depts); k++) {
+            const json_t *dp = json_array_get(depts, k);
+            int64_t did = existing_id(c, "SELECT id FROM facility_departments WHERE campus_id = ? AND name = ?", cid,
+                                      str(dp, "name"));
+            if (did < 0) {
+                ok = db_failed(err);
+                break;
+            }
+            db_val dcols[] = {DB_I((int64_t)k), DB_S(str(dp, "code")), DB_S(str(dp, "name")), DB_I(cid), DB_I(id),
+                              DB_I(did ? did : wj_id_new())};
+            const char *dsql = did ? "UPDATE facility_departments SET position = ?, code = ? "
+                                     "WHERE name = ? AND campus_id = ? AND facility_id = ? AND id = ?"
+                                   : "INSERT INTO facility_departments (position, code, name, campus_id, facility_id, "
+                                     "id) VALUES (?, ?, ?, ?, ?, ?)";
+            if (db_exec(c, dsql, dcols, (int)WJ_ARRAY_LEN(dcols), NULL) != DB_OK)
+                ok = db_failed(err);
+            kept_dept[nd++] = dcols[5].i;
+        }
+    }
+    ok = ok &&
+         delete_unkept(c, "SELECT id, name FROM facility_departments WHERE facility_id = ?",
+                       "DELETE FROM facility_departments WHERE id = ?", id, kept_dept, nd, "department", err) &&
+         delete_unkept(c, "SELECT id, name FROM facility_campuses WHERE facility_id = ?",
+                       "DELETE FROM facility_campuses WHERE id = ?", id, kept_campus, ncampus, "campus", err);
+    free(kept_campus);
+    free(kept_dept);
+    return ok;
 }
 
 static bool replace_capabilities(wj_conn *c, int64_t id, const json_t *caps)
@@ -458,9 +544,10 @@ int64_t facilities_create_from_json(wj_conn *c, const json_t *doc, int64_t by_us
                 "INSERT INTO facilities (name, level, grade, type, area_id, area_path, address, lat, lon, beds, phone, "
                 "created_at, updated_at, id, active, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1)",
                 p, (int)WJ_ARRAY_LEN(p), NULL) != DB_OK ||
-        !replace_campuses(c, id, json_object_get(doc, "campuses")) ||
+        !replace_campuses(c, id, json_object_get(doc, "campuses"), err) ||
         !replace_capabilities(c, id, json_object_get(doc, "capabilities")) || !add_history(c, id, by_user, now)) {
-        db_failed(err);
+        if (!err->status)
+            db_failed(err);
         return 0;
     }
     return id;
@@ -501,8 +588,9 @@ static bool write_update(wj_conn *c, const facilities_ref *f, const json_t *next
     if (changed != 1)
         return stale(c, f->id, err);
     const json_t *campuses = json_object_get(patch, "campuses"), *caps = json_object_get(patch, "capabilities");
-    if ((campuses && !replace_campuses(c, f->id, campuses)) || (caps && !replace_capabilities(c, f->id, caps)) ||
-        !add_history(c, f->id, by_user, now))
+    if (campuses && !replace_campuses(c, f->id, campuses, err))
+        return false;
+    if ((caps && !replace_capabilities(c, f->id, caps)) || !add_history(c, f->id, by_user, now))
         return db_failed(err);
     return true;
 }
@@ -549,4 +637,46 @@ bool facilities_deactivate(wj_conn *c, int64_t id, int64_t by_user, wj_error *er
         changed != 1 || !add_history(c, id, by_user, now))
         return db_failed(err);
     return true;
+}
+
+bool facilities_department(wj_conn *c, int64_t id, facilities_dept *out)
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT id, facility_id, campus_id, name FROM facility_departments WHERE id = ?", DBP(DB_I(id)),
+                 &rows) != DB_OK)
+        return false;
+    bool found = rows->nrows == 1;
+    if (found) {
+        out->id = db_int(rows, 0, 0);
+        out->facility_id = db_int(rows, 0, 1);
+        out->campus_id = db_int(rows, 0, 2);
+        snprintf(out->name, sizeof out->name, "%s", db_text(rows, 0, 3));
+    }
+    db_rows_free(rows);
+    return found;
+}
+
+bool facilities_campus_of(wj_conn *c, int64_t campus_id, int64_t facility_id)
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT 1 FROM facility_campuses WHERE id = ? AND facility_id = ?",
+                 DBP(DB_I(campus_id), DB_I(facility_id)), &rows) != DB_OK)
+        return false;
+    bool found = rows->nrows == 1;
+    db_rows_free(rows);
+    return found;
+}
+
+bool facilities_name_type(wj_conn *c, int64_t id, char name[404], char type[32])
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT name, type FROM facilities WHERE id = ?", DBP(DB_I(id)), &rows) != DB_OK)
+        return false;
+    bool found = rows->nrows == 1;
+    if (found) {
+        snprintf(name, 404, "%s", db_text(rows, 0, 0));
+        snprintf(type, 32, "%s", db_text(rows, 0, 1));
+    }
+    db_rows_free(rows);
+    return found;
 }

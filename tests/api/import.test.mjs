@@ -201,11 +201,14 @@ test('CLI: --skip-bad-rows writes exactly the good rows, as the API would store 
   assert.equal(d.phone, '0531-86160001');
   assert.deepEqual(d.capabilities, ['chest_pain', 'stroke']);
   assert.equal(d.campuses.length, 2);
-  assert.deepEqual(d.campuses[0].departments, [
+  // Campuses and departments carry ids of their own (what schedules refer to).
+  const noIds = (o) => JSON.parse(JSON.stringify(o, (k, v) => (k === 'id' ? undefined : v)));
+  assert.ok(d.campuses.every((c) => /^\d+$/.test(c.id) && c.departments.every((x) => /^\d+$/.test(x.id))), JSON.stringify(d.campuses));
+  assert.deepEqual(noIds(d.campuses[0].departments), [
     { name: '心血管内科', code: '03.04' },
     { name: '急诊科', code: '20' },
   ]);
-  assert.deepEqual(d.campuses[1], { name: '东院区', address: null, lat: null, lon: null, departments: [{ name: '神经内科', code: null }] });
+  assert.deepEqual(noIds(d.campuses[1]), { name: '东院区', address: null, lat: null, lon: null, departments: [{ name: '神经内科', code: null }] });
 
   assert.equal(byName['导入测试社区卫生服务站, 东站'].address, '第一行\n第二行');
   assert.equal(byName['导入测试社区卫生服务站, 东站'].level, 'primary');
