@@ -153,3 +153,38 @@ void wj_today_shanghai(char out[11])
     civil_from_days(days, &y, &m, &d);
     snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
 }
+
+bool wj_date_days(const char *s, int64_t *days)
+{
+    int y, m, d;
+    if (!s || strlen(s) != 10 || !parse_date(s, &y, &m, &d))
+        return false;
+    *days = days_from_civil(y, (unsigned)m, (unsigned)d);
+    return true;
+}
+
+void wj_days_date(int64_t days, char out[11])
+{
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
+}
+
+int wj_days_weekday(int64_t days)
+{
+    /* 1970-01-01 was a Thursday (4). */
+    int64_t w = (days + 3) % 7;
+    return (int)(w < 0 ? w + 7 : w) + 1;
+}
+
+int64_t wj_shanghai_instant(int64_t days, int minute_of_day)
+{
+    return (days * 86400 + (int64_t)minute_of_day * 60) * 1000 - WJ_SHANGHAI_OFFSET_MS;
+}
+
+void wj_date_shanghai(int64_t ms, char out[11])
+{
+    int64_t t = ms + WJ_SHANGHAI_OFFSET_MS;
+    wj_days_date(t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000), out);
+}

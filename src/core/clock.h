@@ -28,5 +28,15 @@ bool wj_time_parse(const char *s, int64_t *ms);
 bool wj_date_valid(const char *s);
 /* Today's date in Asia/Shanghai as YYYY-MM-DD. */
 void wj_today_shanghai(char out[11]);
+/* The Asia/Shanghai date of an instant. */
+void wj_date_shanghai(int64_t ms, char out[11]);
+
+/* Calendar arithmetic on days since 1970-01-01: a valid date's day number (false when not
+ * a valid date), a day number's date, its ISO weekday (1 = Monday … 7 = Sunday), and the
+ * instant of a wall-clock minute of that day in Asia/Shanghai. */
+bool wj_date_days(const char *s, int64_t *days);
+void wj_days_date(int64_t days, char out[11]);
+int wj_days_weekday(int64_t days);
+int64_t wj_shanghai_instant(int64_t days, int minute_of_day);
 
 #endif

@@ -149,6 +149,30 @@ static void today_shanghai_follows_test_clock(void **state)
     assert_true(b >= a && b - a < 60000);
 }
 
+static void calendar_days(void **state)
+{
+    (void)state;
+    int64_t d;
+    assert_true(wj_date_days("1970-01-01", &d) && d == 0);
+    assert_true(wj_date_days("2026-11-24", &d));
+    assert_int_equal(wj_days_weekday(d), 2); /* a Tuesday */
+    char out[11];
+    wj_days_date(d + 7, out);
+    assert_string_equal(out, "2026-12-01");
+    wj_days_date(d + 38, out);
+    assert_string_equal(out, "2027-01-01");
+    assert_false(wj_date_days("2026-02-29", &d));
+    assert_true(wj_date_days("1969-12-29", &d) && d == -3);
+    assert_int_equal(wj_days_weekday(d), 1); /* a Monday */
+    /* 08:00 in Shanghai is midnight UTC. */
+    assert_true(wj_date_days("2026-11-24", &d));
+    assert_true(wj_shanghai_instant(d, 8 * 60) == parse_ok("2026-11-24T00:00:00Z"));
+    wj_date_shanghai(parse_ok("2026-11-24T16:00:00Z"), out);
+    assert_string_equal(out, "2026-11-25");
+    wj_date_shanghai(parse_ok("2026-11-24T15:59:59.999Z"), out);
+    assert_string_equal(out, "2026-11-24");
+}
+
 int run_clock_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +181,7 @@ int run_clock_tests(void)
         cmocka_unit_test(time_rejects_invalid),
         cmocka_unit_test(date_valid),
         cmocka_unit_test(today_shanghai_follows_test_clock),
+        cmocka_unit_test(calendar_days),
     };
     return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
 }
