@@ -50,8 +50,9 @@ int cmd_serve(int argc, char **argv)
     }
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
-    /* One connection per worker, plus the audit writer and a spare for /healthz under load. */
-    wj_db *db = cli_db_open(cli_db_url(dbflag), (int)threads + 2);
+    /* One connection per worker, plus the audit writer, the group-commit writer and a spare
+     * for /healthz under load. */
+    wj_db *db = cli_db_open(cli_db_url(dbflag), (int)threads + 3);
     if (!db)
         return 1;
     if (!wj_schema_current(db)) {

@@ -179,7 +179,7 @@ static void run_pipeline(wj_req *r, wj_principal *who)
     if (wj_idem_begin(r))
         return;
     rt->handler(r);
-    if (!r->status)
+    if (!r->status && !r->job)
         wj_fail_internal(r, "handler set no reply");
 }
 
@@ -194,14 +194,37 @@ static void log_request(const wj_req *r, double secs)
             r->who ? (long long)r->who->user_id : 0LL, r->err.code);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 void wj_dispatch(wj_req *r, int route_index)
 {
     wj_principal who;
     memset(&who, 0, sizeof who);
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    r->route_index = route_index;
+    r->started_ns = mono_ns();
     if (r->route && !r->err.status) /* the HTTP layer may have refused it already (413) */
         run_pipeline(r, &who);
+    if (r->job) {
+        /* The reply waits for a group commit (the job holds its own copy of the caller):
+         * the writer runs it on its connection, so this one goes back now. */
+        if (r->conn) {
+            if (db_in_tx(r->conn))
+                db_rollback(r->conn);
+            db_release(r->conn);
+            r->conn = NULL;
+        }
+        return;
+    }
+    wj_dispatch_finish(r);
+}
+
+void wj_dispatch_finish(wj_req *r)
+{
     if (r->conn && db_in_tx(r->conn))
         db_rollback(r->conn);
     /* Audit: writes and personal reads. Committed writes were audited in their transaction. */
@@ -220,9 +243,8 @@ void wj_dispatch(wj_req *r, int route_index)
         db_release(r->conn);
         r->conn = NULL;
     }
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-    wj_metrics_observe(route_index, r->status, secs);
+    double secs = (double)(mono_ns() - r->started_ns) / 1e9;
+    wj_metrics_observe(r->route_index, r->status, secs);
     log_request(r, secs);
     r->who = NULL;
 }

@@ -7,8 +7,13 @@
 #include "audit.h"
 #include "module.h"
 
-/* Runs a matched request to its reply. The HTTP layer has filled the input fields. */
+/* Runs a matched request to its reply. The HTTP layer has filled the input fields. When
+ * the handler left a group-commit job (r->job), the request is not finished yet: the HTTP
+ * layer hands it to wj_commitq_submit, which finishes it after the commit. */
 void wj_dispatch(wj_req *r, int route_index);
+/* Finishes a request: rolls back what is open, audits what was not audited in its
+ * transaction, releases the connection, records metrics and the request log. */
+void wj_dispatch_finish(wj_req *r);
 /* Releases what the request holds (connection, JSON, headers). */
 void wj_req_cleanup(wj_req *r);
 /* Fills an audit event describing this request. */

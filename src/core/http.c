@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "commitq.h"
 #include "dispatch.h"
 #include "router.h"
 #include "util.h"
@@ -111,6 +112,12 @@ static void park_shutdown(void)
     pthread_mutex_unlock(&park_mu);
     pthread_join(park_thread, NULL);
 }
+/* A request whose reply waited for a group commit goes out now. */
+static void resume_after_commit(void *arg)
+{
+    MHD_resume_connection(arg);
+}
+
 static size_t body_limit = WJ_BODY_LIMIT;
 
 static const char *header_of(wj_req *r, const char *name)
@@ -245,6 +252,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     wj_clock_set_thread_override(0);
 #endif
     cx->answered = true;
+    if (r->job) {
+        /* Suspended before it is queued, so the writer can never resume it too early. */
+        MHD_suspend_connection(c);
+        wj_commitq_submit(r, resume_after_commit, c);
+        return MHD_YES;
+    }
     if (r->delay_ms > 0) {
         park(c, r->delay_ms);
         return MHD_YES;
@@ -324,6 +337,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     signal(SIGPIPE, SIG_IGN);
 
     wj_audit_start(db);
+    wj_commitq_start(db);
     park_stop = false;
     pthread_create(&park_thread, NULL, park_main, NULL);
     unsigned flags =
@@ -338,6 +352,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     if (!d) {
         fprintf(stderr, "weijian: cannot listen on %s (in use, or not an address of this machine)\n", opts->listen);
         park_shutdown();
+        wj_commitq_stop();
         wj_audit_stop();
         return 1;
     }
@@ -349,7 +364,8 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
     /* Stop accepting, let in-flight requests finish, then drain the audit queue. */
     MHD_quiesce_daemon(d);
-    park_shutdown(); /* delayed answers go out now */
+    wj_commitq_stop(); /* queued group commits are made and answered */
+    park_shutdown();   /* delayed answers go out now */
     MHD_stop_daemon(d);
     wj_audit_stop();
     return 0;

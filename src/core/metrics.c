@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "audit.h"
+#include "commitq.h"
 #include "router.h"
 
 #define MAX_ROUTES 257
@@ -96,4 +97,14 @@ void wj_metrics_render(wj_buf *out, wj_db *db)
                   "# TYPE weijian_audit_queue_events gauge\n"
                   "weijian_audit_queue_events %d\n",
                   used, size, wj_audit_pending());
+    unsigned long batches, jobs;
+    wj_commitq_stats(&batches, &jobs);
+    wj_buf_printf(out,
+                  "# HELP weijian_group_commits_total Group commits made (commitq), and the writes they carried.\n"
+                  "# TYPE weijian_group_commits_total counter\n"
+                  "weijian_group_commits_total %lu\n"
+                  "# HELP weijian_group_commit_jobs_total Writes run through group commits.\n"
+                  "# TYPE weijian_group_commit_jobs_total counter\n"
+                  "weijian_group_commit_jobs_total %lu\n",
+                  batches, jobs);
 }

@@ -194,6 +194,9 @@ struct wj_req {
     bool committed;
     const char *idem_key;
     char idem_hash[65];
+    struct wj_job *job; /* a group-commit job the reply waits for (commitq.h) */
+    int route_index;
+    int64_t started_ns; /* monotonic, for the request's duration */
 };
 
 /* Replies with `body` (reference stolen) and status. */
