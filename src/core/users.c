@@ -2,6 +2,7 @@
 #include "users.h"
 
 #include <assert.h>
+#include <stdio.h>
 
 #include "auth.h"
 #include "clock.h"
@@ -44,4 +45,29 @@ int64_t wj_user_id(wj_conn *c, const char *username)
     int64_t id = db_int(rows, 0, 0);
     db_rows_free(rows);
     return id;
+}
+
+bool wj_user_role_at(wj_conn *c, int64_t user_id, wj_role role, int64_t facility_id)
+{
+    db_rows *rows;
+    if (db_query(c,
+                 "SELECT 1 FROM grants g JOIN users u ON u.id = g.user_id WHERE g.user_id = ? AND g.role = ? "
+                 "AND g.facility_id = ? AND u.active = 1",
+                 DBP(DB_I(user_id), DB_S(wj_role_name(role)), DB_I(facility_id)), &rows) != DB_OK)
+        return false;
+    bool yes = rows->nrows > 0;
+    db_rows_free(rows);
+    return yes;
+}
+
+bool wj_user_display_name(wj_conn *c, int64_t user_id, char *out, size_t n)
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT display_name FROM users WHERE id = ?", DBP(DB_I(user_id)), &rows) != DB_OK)
+        return false;
+    bool found = rows->nrows == 1;
+    if (found)
+        snprintf(out, n, "%s", db_text(rows, 0, 0));
+    db_rows_free(rows);
+    return found;
 }

@@ -103,6 +103,31 @@ typedef struct mpi_import {
 } mpi_import;
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp);
 
+/* ---- for other modules (mpi_eligibility.c) ---- */
+
+/* The pools of reserved appointment places (appointments module). */
+enum {
+    MPI_POOL_GENERAL = 1u << 0,
+    MPI_POOL_ELDERLY = 1u << 1,  /* aged elderly_age or more on the day */
+    MPI_POOL_MILITARY = 1u << 2, /* a verified attribute valid on the day */
+    MPI_POOL_DISABLED = 1u << 3,
+    MPI_POOL_PREGNANT = 1u << 4,
+};
+/* The pools the person (resolved through merges) may take a place from on `date`
+ * (YYYY-MM-DD): always general; elderly when aged `elderly_age` or more that day (from the
+ * birth date); military, disabled, pregnant when a verified attribute of that type, not
+ * revoked, is valid that day (valid_from ≤ date ≤ valid_to, an open end counts), on the
+ * person or a person merged into it. False with `e` set: 404 no such person, 500. */
+bool mpi_pools_on(wj_conn *c, int64_t person, const char *date, int elderly_age, unsigned *pools, wj_error *e);
+/* The current person of an id and its scope (area path, as grants see it); false when
+ * there is no such person. */
+bool mpi_person_scope(wj_conn *c, int64_t person, int64_t *current, char area_path[200]);
+/* The masked summary of a person, as the index's lists show it; NULL when none. */
+json_t *mpi_person_summary(wj_conn *c, int64_t person);
+/* The persons a person manages through live family links (current ids), at most `max`;
+ * -1 on a database error. */
+int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max);
+
 /* The module's part of the demo city (mpi_demo.c): residents registered at several
  * hospitals with duplicates and hard negatives (WEIJIAN_DEMO_RESIDENTS, default 100000),
  * and the demo resident's own person with the family they manage. */
