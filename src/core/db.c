@@ -158,6 +158,11 @@ wj_db_kind db_kind(const wj_db *db)
     return db->kind;
 }
 
+wj_db_kind db_conn_kind(const wj_conn *c)
+{
+    return c->db->kind;
+}
+
 const char *db_url(const wj_db *db)
 {
     return db->url;

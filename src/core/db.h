@@ -57,6 +57,7 @@ typedef struct db_rows {
 wj_db *db_open(const char *url, int pool_size);
 void db_close(wj_db *db);
 wj_db_kind db_kind(const wj_db *db);
+wj_db_kind db_conn_kind(const wj_conn *c);
 const char *db_url(const wj_db *db);
 /* Connections in use right now (for /metrics). */
 int db_in_use(wj_db *db, int *pool_size);

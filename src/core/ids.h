@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 int64_t wj_id_new(void);
+/* The smallest id a process could have created `ms_ago` milliseconds ago (wall clock):
+ * rows with ids from it on were created since then. For catching up with other writers. */
+int64_t wj_id_since(int64_t ms_ago);
 /* Formats an id as decimal (at most 20 chars + NUL). */
 void wj_id_format(int64_t id, char out[24]);
 /* Parses a decimal id; false unless it is a positive int64 with no junk. */

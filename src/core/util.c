@@ -23,6 +23,14 @@ void *wj_xmalloc(size_t n)
     return p;
 }
 
+void *wj_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom();
+    return q;
+}
+
 void *wj_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);

@@ -12,6 +12,7 @@
  * and every caller would otherwise repeat the same check). */
 void *wj_xmalloc(size_t n);
 void *wj_xcalloc(size_t n, size_t size);
+void *wj_xrealloc(void *p, size_t n);
 char *wj_xstrdup(const char *s);
 char *wj_xstrndup(const char *s, size_t n);
 /* printf into a fresh heap string. */

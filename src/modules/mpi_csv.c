@@ -99,6 +99,7 @@ typedef struct importer {
     char titles[NCOLS][64]; /* each column's title as the file gives it ("" when absent) */
     long total;          /* rows in the file, for progress */
     bool file_error;
+    mpi_bcache *bc;      /* the blocking index in memory, for large imports; NULL: SQL */
 } importer;
 
 static const char *column_title(const importer *im, int col)
@@ -399,8 +400,11 @@ static int row_register(importer *im, item *it, bool savepoint)
     wj_error e = {0};
     if (savepoint && !sql(im->c, "SAVEPOINT mpi_import_row"))
         return -1;
-    if (mpi_register(im->c, &it->in, &it->res, &e))
+    mpi_bcache_pos mark = im->bc ? mpi_bcache_mark(im->bc) : (mpi_bcache_pos){0};
+    if (mpi_register_cached(im->c, im->bc, &it->in, &it->res, &e))
         return !savepoint || sql(im->c, "RELEASE SAVEPOINT mpi_import_row") ? 1 : -1;
+    if (im->bc)
+        mpi_bcache_rollback(im->bc, mark);
     if (e.status >= 500 || e.status == 0) {
         set_first_error(im, "line %ld: database error: %s", it->line, db_errmsg(im->c));
         wj_error_clear(&e);
@@ -422,6 +426,12 @@ static bool batch_write(importer *im, item *items, int n)
             set_first_error(im, "cannot begin a transaction: %s", db_errmsg(im->c));
             return false;
         }
+        if (im->bc && !mpi_bcache_sync(im->bc, im->c)) {
+            set_first_error(im, "cannot read the records: %s", db_errmsg(im->c));
+            db_rollback(im->c);
+            return false;
+        }
+        mpi_bcache_pos mark = im->bc ? mpi_bcache_mark(im->bc) : (mpi_bcache_pos){0};
         int rc = 1;
         for (int i = 0; i < n && rc == 1; i++)
             if (!items[i].bad)
@@ -433,6 +443,8 @@ static bool batch_write(importer *im, item *items, int n)
         if (rc == 1)
             break;
         db_rollback(im->c);
+        if (im->bc)
+            mpi_bcache_rollback(im->bc, mark);
         if (rc < 0)
             return false;
         /* A row was refused (and is now marked): again, with a savepoint per row. */
@@ -596,9 +608,22 @@ static void check_all(importer *im, const char *text, size_t tlen, item *it, wj_
     wj_csv_free(&r);
 }
 
+/* Whether to search candidates in memory (mpi_blockcache.h): loading the cache reads
+ * every record once (a few microseconds each), the SQL search costs about a hundred
+ * microseconds a row more, so it pays from a fiftieth of the records already held. */
+static bool want_cache(wj_conn *c, long rows)
+{
+    db_rows *r;
+    if (db_query(c, "SELECT count(*) FROM mpi_records", DBP_NONE, &r) != DB_OK)
+        return false;
+    long held = r->nrows ? (long)db_int(r, 0, 0) : 0;
+    db_rows_free(r);
+    return rows >= 1000 && rows * 50L >= held;
+}
+
 /* SQLite's page cache for the import's connection: the indexes of a million persons do
  * not fit in the default 2 MB, and every miss is a read from the file. */
-#define IMPORT_CACHE_KIB 262144
+#define IMPORT_CACHE_KIB 1048576
 
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
 {
@@ -630,6 +655,8 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
             goto out; /* nothing is written */
         long rows = imp->rows;
         reset(imp);
+        if (want_cache(im.c, rows))
+            im.bc = mpi_bcache_new();
         ok = true;
         for (const char *p = kept.data, *end = kept.data + kept.len; ok && p < end;) {
             p = unpack(p, &items[n++]);
@@ -646,6 +673,8 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         progress(&im, imp->rows, true);
         goto out;
     }
+    if (want_cache(im.c, im.total ? im.total : wj_csv_count_records(text, tlen)))
+        im.bc = mpi_bcache_new();
     wj_csv r;
     wj_csv_init(&r, text, tlen);
     ok = read_header(&im, &r);
@@ -668,6 +697,7 @@ out:
     if (imp->report)
         fflush(imp->report);
     wj_buf_free(&kept);
+    mpi_bcache_free(im.bc);
     free(items);
     free(im.map);
     free(text);

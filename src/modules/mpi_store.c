@@ -460,7 +460,8 @@ static json_t *input_json(const mpi_input *in)
     return d;
 }
 
-static int64_t record_create(wj_conn *c, int64_t person, const mpi_input *in, const keys *k)
+/* Creates the source record; a bulk import's cache (NULL otherwise) learns it. */
+static int64_t record_create(wj_conn *c, int64_t person, const mpi_input *in, const keys *k, mpi_bcache *bc)
 {
     int64_t id = wj_id_new();
     json_t *doc = input_json(in);
@@ -478,6 +479,8 @@ static int64_t record_create(wj_conn *c, int64_t person, const mpi_input *in, co
             DB_S(nonempty(k->b.dob_sex)), DB_S(text), DB_I(wj_now_ms())),
         NULL);
     free(text);
+    if (st == DB_OK && bc)
+        mpi_bcache_add(bc, id, &k->d, &k->b);
     return st == DB_OK ? id : 0;
 }
 
@@ -508,8 +511,8 @@ bool mpi_link_record(wj_conn *c, int64_t record, int64_t person, const char *rul
 
 /* Inserts the record's identifiers that nobody holds yet (`held[i]` non-zero: already the
  * person's, as identifier_person checked). */
-static bool identifiers_insert(wj_conn *c, int64_t record, int64_t person, const mpi_input *in, const int64_t *held,
-                               wj_error *e)
+static bool identifiers_insert(wj_conn *c, mpi_bcache *bc, int64_t record, int64_t person, const mpi_input *in,
+                               const int64_t *held, wj_error *e)
 {
     for (int i = 0; i < in->nids; i++) {
         const mpi_ident *id = &in->ids[i];
@@ -528,6 +531,8 @@ static bool identifiers_insert(wj_conn *c, int64_t record, int64_t person, const
                 wj_error_set(e, 409, "conflict", field, "this identifier belongs to another person");
             return false;
         }
+        if (bc)
+            mpi_bcache_add_ident(bc, id);
     }
     return true;
 }
@@ -535,12 +540,14 @@ static bool identifiers_insert(wj_conn *c, int64_t record, int64_t person, const
 /* The person the record's identifiers already belong to (0: none). 409 when they belong
  * to two persons, or when that person's sex or birth date disagree with the record, or
  * it holds another ID number. -1 with `e` set. holders[i] receives the holder of each. */
-static int64_t identifier_person(wj_conn *c, const mpi_input *in, const keys *k, int64_t *holders, wj_error *e)
+static int64_t identifier_person(wj_conn *c, const mpi_bcache *bc, const mpi_input *in, const keys *k,
+                                 int64_t *holders, wj_error *e)
 {
     int64_t held = 0;
     int first = -1;
     for (int i = 0; i < in->nids; i++) {
-        int64_t p = holders[i] = mpi_identifier_holder(c, &in->ids[i]);
+        bool unknown = bc && !mpi_bcache_may_hold(bc, &in->ids[i]); /* certainly free */
+        int64_t p = holders[i] = unknown ? 0 : mpi_identifier_holder(c, &in->ids[i]);
         if (p < 0)
             return -1;
         char field[40];
@@ -587,6 +594,7 @@ typedef struct cand {
 } cand;
 
 #define CAND_MAX 400
+#define BLOCK_LIMIT 200 /* candidate records read per blocking key */
 
 static void consider(cand *cs, int *n, int64_t person, double score, const mpi_explain *why)
 {
@@ -609,11 +617,11 @@ static int cand_cmp(const void *a, const void *b)
 }
 
 /* Scores the records sharing a blocking key with `k`, best person first. */
-static int candidates(wj_conn *c, const keys *k, const mpi_weights *w, cand *cs)
+static int candidates_sql(wj_conn *c, const keys *k, const mpi_weights *w, cand *cs)
 {
     static const char *const sql =
         "SELECT person_id, name_key, pinyin, sex, birth_date, phone, address_key, area_code, id_card FROM mpi_records "
-        "WHERE %s = ? LIMIT 200";
+        "WHERE %s = ? LIMIT ?";
     static const char *const cols[] = {"bk_name_year", "bk_dob_sex", "phone"};
     const char *vals[] = {k->b.name_year, k->b.dob_sex, k->b.phone};
     int n = 0;
@@ -623,7 +631,7 @@ static int candidates(wj_conn *c, const keys *k, const mpi_weights *w, cand *cs)
         char text[300];
         snprintf(text, sizeof text, sql, cols[q]); /* a constant column name, never input */
         db_rows *rows;
-        if (db_query(c, text, DBP(DB_S(vals[q])), &rows) != DB_OK)
+        if (db_query(c, text, DBP(DB_S(vals[q]), DB_I(BLOCK_LIMIT)), &rows) != DB_OK)
             return -1;
         for (int i = 0; i < rows->nrows; i++) {
 #define T(col) (db_text(rows, i, col) ? db_text(rows, i, col) : "")
@@ -635,7 +643,58 @@ static int candidates(wj_conn *c, const keys *k, const mpi_weights *w, cand *cs)
         }
         db_rows_free(rows);
     }
-    qsort(cs, (size_t)n, sizeof *cs, cand_cmp);
+    return n;
+}
+
+/* The same search in a bulk import's memory (mpi_blockcache.h): records are scored
+ * there; only those at or above the lower threshold are looked up for their person. The
+ * others only count towards the best score reported, as person 0. */
+typedef struct scored {
+    wj_conn *c;
+    const keys *k;
+    const mpi_weights *w;
+    cand *cs;
+    int n;
+    bool failed, below;
+    double best_below;
+} scored;
+
+static void score_cached(void *ctx, int64_t record, const mpi_demog *o)
+{
+    scored *sc = ctx;
+    double s = mpi_score(&sc->k->d, o, sc->w, NULL);
+    if (s < sc->w->lower) {
+        sc->best_below = sc->below && sc->best_below > s ? sc->best_below : s;
+        sc->below = true;
+        return;
+    }
+    db_rows *rows;
+    if (sc->failed ||
+        db_query(sc->c, "SELECT person_id FROM mpi_records WHERE id = ?", DBP(DB_I(record)), &rows) != DB_OK) {
+        sc->failed = true;
+        return;
+    }
+    int64_t person = rows->nrows ? db_int(rows, 0, 0) : 0;
+    db_rows_free(rows);
+    mpi_explain why;
+    mpi_score(&sc->k->d, o, sc->w, &why);
+    consider(sc->cs, &sc->n, person, s, &why);
+}
+
+static int candidates_cached(wj_conn *c, mpi_bcache *bc, const keys *k, const mpi_weights *w, cand *cs)
+{
+    scored sc = {.c = c, .k = k, .w = w, .cs = cs};
+    mpi_bcache_each(bc, &k->b, BLOCK_LIMIT, score_cached, &sc);
+    if (sc.below)
+        consider(cs, &sc.n, 0, sc.best_below, &(mpi_explain){0});
+    return sc.failed ? -1 : sc.n;
+}
+
+static int candidates(wj_conn *c, mpi_bcache *bc, const keys *k, const mpi_weights *w, cand *cs)
+{
+    int n = bc ? candidates_cached(c, bc, k, w, cs) : candidates_sql(c, k, w, cs);
+    if (n > 0)
+        qsort(cs, (size_t)n, sizeof *cs, cand_cmp);
     return n;
 }
 
@@ -714,14 +773,14 @@ static int64_t pin_current(wj_conn *c, int64_t person)
     return 0;
 }
 
-static bool register_linked(wj_conn *c, const mpi_input *in, const keys *k, int64_t person, const char *rule,
-                            double score, const int64_t *held, mpi_result *out, wj_error *e)
+static bool register_linked(wj_conn *c, mpi_bcache *bc, const mpi_input *in, const keys *k, int64_t person,
+                            const char *rule, double score, const int64_t *held, mpi_result *out, wj_error *e)
 {
     if (!(person = pin_current(c, person)))
         return mpi_db_fail(e, "registration");
-    int64_t record = record_create(c, person, in, k);
+    int64_t record = record_create(c, person, in, k, bc);
     if (!record || !link_create(c, record, person, rule, score, 0, in->by_user, NULL) ||
-        !identifiers_insert(c, record, person, in, held, e) || !person_absorb(c, person, in))
+        !identifiers_insert(c, bc, record, person, in, held, e) || !person_absorb(c, person, in))
         return mpi_db_fail(e, "registration");
     out->status = MPI_LINKED;
     out->person_id = person;
@@ -743,6 +802,8 @@ static int key_cmp(const void *a, const void *b)
  * Keys are taken in order, so two registrations never wait for each other. */
 static bool lock_identifiers(wj_conn *c, const mpi_input *in)
 {
+    if (db_conn_kind(c) == WJ_DB_SQLITE)
+        return true; /* db_lock is a no-op there: spare the hashing */
     int64_t lock[MPI_MAX_IDENTIFIERS];
     for (int i = 0; i < in->nids; i++) {
         char text[120], hex[65];
@@ -760,21 +821,26 @@ static bool lock_identifiers(wj_conn *c, const mpi_input *in)
 
 bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
 {
+    return mpi_register_cached(c, NULL, in, out, e);
+}
+
+bool mpi_register_cached(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e)
+{
     memset(out, 0, sizeof *out);
     keys k;
     keys_of(in, &k);
     if (!lock_identifiers(c, in))
         return mpi_db_fail(e, "identifier lock");
     int64_t holders[MPI_MAX_IDENTIFIERS] = {0};
-    int64_t held = identifier_person(c, in, &k, holders, e);
+    int64_t held = identifier_person(c, bc, in, &k, holders, e);
     if (held < 0)
         return mpi_db_fail(e, "identifier lookup");
     if (held)
-        return register_linked(c, in, &k, mpi_resolve(c, held), "identifier", NAN, holders, out, e);
+        return register_linked(c, bc, in, &k, mpi_resolve(c, held), "identifier", NAN, holders, out, e);
 
     const mpi_weights *w = mpi_weights_current();
-    cand *cs = wj_xcalloc(CAND_MAX, sizeof *cs);
-    int n = candidates(c, &k, w, cs);
+    cand *cs = wj_xmalloc(CAND_MAX * sizeof *cs); /* filled in order by consider() */
+    int n = candidates(c, bc, &k, w, cs);
     if (n < 0) {
         free(cs);
         return mpi_db_fail(e, "candidate search");
@@ -794,12 +860,12 @@ bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
     bool ok;
     if (n && cs[0].score >= w->upper) {
         int64_t person = mpi_resolve(c, cs[0].person);
-        ok = register_linked(c, in, &k, person, "score", cs[0].score, holders, out, e);
+        ok = register_linked(c, bc, in, &k, person, "score", cs[0].score, holders, out, e);
     } else {
         int64_t person = person_create(c, in, &k);
-        int64_t record = person ? record_create(c, person, in, &k) : 0;
+        int64_t record = person ? record_create(c, person, in, &k, bc) : 0;
         ok = record && link_create(c, record, person, "new", NAN, 0, in->by_user, NULL) &&
-             identifiers_insert(c, record, person, in, holders, e);
+             identifiers_insert(c, bc, record, person, in, holders, e);
         out->status = MPI_NEW;
         out->person_id = person;
         out->record_id = record;

@@ -6,6 +6,7 @@
 
 #include "../core/module.h"
 #include "mpi.h"
+#include "mpi_blockcache.h"
 #include "mpi_match.h"
 
 extern const wj_enum mpi_sexes[];
@@ -27,6 +28,11 @@ int64_t mpi_identifier_holder(wj_conn *c, const mpi_ident *id);
 /* Adds an identifier to a person, on its first record. 409 when someone else holds it or
  * the person already has another ID number. Returns the identifier id, 0 with `e` set. */
 int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int64_t by, wj_error *e);
+
+/* mpi_register with a bulk import's in-memory blocking index (NULL: search over SQL);
+ * the record registered joins the cache. The caller syncs the cache in each write
+ * transaction and rolls it back with the transaction. */
+bool mpi_register_cached(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e);
 
 /* A person row as the store reads it. */
 typedef struct mpi_person {

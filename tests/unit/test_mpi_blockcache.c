@@ -1,0 +1,194 @@
+/* test_mpi_blockcache.c — the bulk import's in-memory blocking index: the records sharing a
+ * key are found (and only they), the per-key limit holds, a rolled-back batch leaves
+ * nothing behind, and a sync reads what another connection committed, once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/modules/mpi_blockcache.h"
+#include "ids.h"
+#include "unit.h"
+
+typedef struct seen {
+    int64_t records[64];
+    int n;
+} seen;
+
+static void collect(void *ctx, int64_t record, const mpi_demog *o)
+{
+    seen *s = ctx;
+    assert_non_null(o->name);
+    if (s->n < 64)
+        s->records[s->n++] = record;
+}
+
+static bool has(const seen *s, int64_t record)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->records[i] == record)
+            return true;
+    return false;
+}
+
+static void add(mpi_bcache *bc, int64_t record, const char *name_year, const char *dob_sex, const char *phone)
+{
+    mpi_demog d = {"张三", "zhang san", "male", "1980-01-02", phone, "", "", ""};
+    mpi_blocks b = {0};
+    snprintf(b.name_year, sizeof b.name_year, "%s", name_year);
+    snprintf(b.dob_sex, sizeof b.dob_sex, "%s", dob_sex);
+    snprintf(b.phone, sizeof b.phone, "%s", phone);
+    mpi_bcache_add(bc, record, &d, &b);
+}
+
+static seen lookup(const mpi_bcache *bc, const char *name_year, const char *dob_sex, const char *phone, int limit)
+{
+    mpi_blocks b = {0};
+    snprintf(b.name_year, sizeof b.name_year, "%s", name_year);
+    snprintf(b.dob_sex, sizeof b.dob_sex, "%s", dob_sex);
+    snprintf(b.phone, sizeof b.phone, "%s", phone);
+    seen s = {0};
+    mpi_bcache_each(bc, &b, limit, collect, &s);
+    return s;
+}
+
+static void finds_by_each_key(void **state)
+{
+    (void)state;
+    mpi_bcache *bc = mpi_bcache_new();
+    add(bc, 1, "zhangsan|1980", "1980-01-02|male", "13800000001");
+    add(bc, 2, "lisi|1980", "1980-01-02|male", "");
+    add(bc, 3, "wangwu|1990", "1990-03-04|female", "13800000001");
+    add(bc, 4, "zhaoliu|1970", "", "");
+    seen s = lookup(bc, "zhangsan|1980", "", "", 200);
+    assert_int_equal(s.n, 1);
+    assert_true(has(&s, 1));
+    s = lookup(bc, "", "1980-01-02|male", "", 200);
+    assert_int_equal(s.n, 2);
+    assert_true(has(&s, 1) && has(&s, 2));
+    s = lookup(bc, "", "", "13800000001", 200);
+    assert_int_equal(s.n, 2);
+    assert_true(has(&s, 1) && has(&s, 3));
+    /* An empty key finds nothing, not every record without one. */
+    s = lookup(bc, "", "", "", 200);
+    assert_int_equal(s.n, 0);
+    s = lookup(bc, "nobody|2000", "2000-01-01|male", "139", 200);
+    assert_int_equal(s.n, 0);
+    /* Adding a record twice keeps one. */
+    add(bc, 1, "zhangsan|1980", "1980-01-02|male", "13800000001");
+    assert_int_equal(mpi_bcache_size(bc), 4);
+    mpi_bcache_free(bc);
+}
+
+static void limit_per_key(void **state)
+{
+    (void)state;
+    mpi_bcache *bc = mpi_bcache_new();
+    for (int i = 1; i <= 50; i++)
+        add(bc, i, "wangwei|1985", "", "");
+    seen s = lookup(bc, "wangwei|1985", "", "", 20);
+    assert_int_equal(s.n, 20);
+    s = lookup(bc, "wangwei|1985", "", "", 200);
+    assert_int_equal(s.n, 50);
+    mpi_bcache_free(bc);
+}
+
+static void rollback_forgets_the_batch(void **state)
+{
+    (void)state;
+    mpi_bcache *bc = mpi_bcache_new();
+    add(bc, 1, "zhangsan|1980", "1980-01-02|male", "13800000001");
+    mpi_bcache_pos mark = mpi_bcache_mark(bc);
+    add(bc, 2, "zhangsan|1980", "1980-01-02|male", "13800000002");
+    add(bc, 3, "lisi|1981", "1981-01-02|male", "13800000001");
+    assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
+    mpi_bcache_rollback(bc, mark);
+    assert_int_equal(mpi_bcache_size(bc), 1);
+    seen s = lookup(bc, "zhangsan|1980", "1980-01-02|male", "13800000001", 200);
+    assert_int_equal(s.n, 3); /* record 1, once per key it shares */
+    assert_false(has(&s, 2) || has(&s, 3));
+    assert_int_equal(lookup(bc, "lisi|1981", "", "13800000002", 200).n, 0);
+    /* The rolled-back records can come again (the batch is run again). */
+    add(bc, 2, "zhangsan|1980", "", "");
+    assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
+    mpi_bcache_free(bc);
+}
+
+static void identifiers_known_and_rolled_back(void **state)
+{
+    (void)state;
+    mpi_bcache *bc = mpi_bcache_new();
+    mpi_ident card = {"id_card", "11010519491231002X", 0}, hosp = {"hospital_card", "A001", 42},
+              other_issuer = {"hospital_card", "A001", 43};
+    assert_false(mpi_bcache_may_hold(bc, &card));
+    mpi_bcache_add_ident(bc, &card);
+    mpi_bcache_pos mark = mpi_bcache_mark(bc);
+    mpi_bcache_add_ident(bc, &hosp);
+    mpi_bcache_add_ident(bc, &card); /* already there: the rollback must keep it */
+    assert_true(mpi_bcache_may_hold(bc, &card));
+    assert_true(mpi_bcache_may_hold(bc, &hosp));
+    assert_false(mpi_bcache_may_hold(bc, &other_issuer)); /* the issuer is part of the value */
+    mpi_bcache_rollback(bc, mark);
+    assert_true(mpi_bcache_may_hold(bc, &card));
+    assert_false(mpi_bcache_may_hold(bc, &hosp));
+    mpi_bcache_free(bc);
+}
+
+static void insert_record(wj_conn *c, int64_t id, const char *name_year)
+{
+    assert_int_equal(db_exec(c,
+                             "INSERT INTO mpi_records (id, name_key, pinyin, sex, birth_date, bk_name_year) "
+                             "VALUES (?, '张三', 'zhang san', 'male', '1980-01-02', ?)",
+                             DBP(DB_I(id), DB_S(name_year)), NULL),
+                     DB_OK);
+}
+
+static void sync_follows_other_writers(void **state)
+{
+    (void)state;
+    char *path = unit_temp_db_path("bcache");
+    wj_db *db = db_open(path, 2);
+    assert_non_null(db);
+    wj_conn *mine = db_acquire(db), *other = db_acquire(db);
+    assert_int_equal(db_exec_script(other, "CREATE TABLE mpi_records (id INTEGER PRIMARY KEY, name_key TEXT, "
+                                           "pinyin TEXT, sex TEXT, birth_date TEXT, phone TEXT, address_key TEXT, "
+                                           "area_code TEXT, id_card TEXT, bk_name_year TEXT, bk_dob_sex TEXT)"),
+                     DB_OK);
+    assert_int_equal(db_exec_script(other, "CREATE TABLE person_identifiers (id INTEGER PRIMARY KEY, type TEXT, "
+                                           "issuer INTEGER, value TEXT)"),
+                     DB_OK);
+    insert_record(other, wj_id_new(), "zhangsan|1980");
+    mpi_bcache *bc = mpi_bcache_new();
+    assert_true(mpi_bcache_sync(bc, mine));
+    assert_int_equal(mpi_bcache_size(bc), 1);
+    /* Another connection commits a record: the next sync has it, the one after adds nothing. */
+    insert_record(other, wj_id_new(), "zhangsan|1980");
+    mpi_ident card = {"id_card", "11010519491231002X", 0};
+    assert_int_equal(db_exec(other, "INSERT INTO person_identifiers VALUES (?, 'id_card', 0, '11010519491231002X')",
+                             DBP(DB_I(wj_id_new())), NULL),
+                     DB_OK);
+    assert_false(mpi_bcache_may_hold(bc, &card));
+    assert_true(mpi_bcache_sync(bc, mine));
+    assert_int_equal(mpi_bcache_size(bc), 2);
+    assert_true(mpi_bcache_may_hold(bc, &card));
+    assert_true(mpi_bcache_sync(bc, mine));
+    assert_int_equal(mpi_bcache_size(bc), 2);
+    assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
+    mpi_bcache_free(bc);
+    db_release(mine);
+    db_release(other);
+    db_close(db);
+    unit_temp_db_remove(path);
+    free(path);
+}
+
+int run_mpi_blockcache_tests(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(finds_by_each_key),
+        cmocka_unit_test(limit_per_key),
+        cmocka_unit_test(rollback_forgets_the_batch),
+        cmocka_unit_test(identifiers_known_and_rolled_back),
+        cmocka_unit_test(sync_follows_other_writers),
+    };
+    return cmocka_run_group_tests_name("mpi_blockcache", tests, NULL, NULL);
+}
