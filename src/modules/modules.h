@@ -11,5 +11,6 @@ extern const wj_module wj_module_areas;
 extern const wj_module wj_module_facilities;
 extern const wj_module wj_module_map;
 extern const wj_module wj_module_mpi;
+extern const wj_module wj_module_appointments;
 
 #endif

@@ -127,6 +127,9 @@ json_t *mpi_person_summary(wj_conn *c, int64_t person);
 /* The persons a person manages through live family links (current ids), at most `max`;
  * -1 on a database error. */
 int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max);
+/* Up to `max` current persons, oldest first (demo data of other modules); -1 on a
+ * database error. */
+int mpi_sample_persons(wj_conn *c, int64_t *out, int max);
 
 /* The module's part of the demo city (mpi_demo.c): residents registered at several
  * hospitals with duplicates and hard negatives (WEIJIAN_DEMO_RESIDENTS, default 100000),

@@ -83,3 +83,16 @@ int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max)
     db_rows_free(rows);
     return n;
 }
+
+int mpi_sample_persons(wj_conn *c, int64_t *out, int max)
+{
+    db_rows *rows;
+    if (db_query(c, "SELECT id FROM persons WHERE merged_into IS NULL ORDER BY id LIMIT ?", DBP(DB_I(max)), &rows) !=
+        DB_OK)
+        return -1;
+    int n = 0;
+    for (int i = 0; i < rows->nrows && n < max; i++)
+        out[n++] = db_int(rows, i, 0);
+    db_rows_free(rows);
+    return n;
+}

@@ -26,7 +26,9 @@ const outsiders = {}; // role → username of the out-of-scope account
 let n = 0;
 
 before(async () => {
-  srv = await startServer();
+  // Appointment fixtures book the same few persons many times a day: the per-day rules
+  // (tested in appointments.test.mjs) are lifted here.
+  srv = await startServer({ env: { WEIJIAN_APPT_PER_DAY_DEPARTMENT: '20', WEIJIAN_APPT_PER_DAY: '50' } });
   for (let cursor = null, first = true; first || cursor; first = false) {
     const r = await srv.as('admin', 'GET', `/api/v1/facilities?limit=500&active=all${cursor ? `&cursor=${cursor}` : ''}`);
     assert.equal(r.status, 200, r.text);
@@ -254,7 +256,141 @@ const fixtures = {
     assert.equal(r.status, 200, r.text);
     return { path: '/api/v1/mpi/unmerge', body: { person: merge, reason: '合并有误' } };
   },
+
+  /* ---- appointments ---- */
+  'POST /api/v1/schedules': async () => {
+    const a = await appt();
+    return { path: '/api/v1/schedules', body: { owner: 'department', department_id: a.department, template: apptTemplate(), valid_from: a.tomorrow } };
+  },
+  'GET /api/v1/schedules': async () => ({ path: `/api/v1/schedules?facility=${ids[TARGET_FACILITY]}` }),
+  'GET /api/v1/schedules/{id}': async () => ({ path: `/api/v1/schedules/${(await appt()).schedule}` }),
+  'PATCH /api/v1/schedules/{id}': async () => {
+    const p = `/api/v1/schedules/${(await appt()).schedule}`;
+    return { path: p, headers: { 'If-Match': await etag(p) }, body: { release_back_hours: 20 + (++n % 5) } };
+  },
+  // A far day without sessions: the leave itself is allowed and cancels nothing.
+  'POST /api/v1/schedules/{id}/leave': async () => ({
+    path: `/api/v1/schedules/${(await appt()).schedule}/leave`,
+    body: { dates: [new Date(Date.UTC(2030, 0, 1 + ++n)).toISOString().slice(0, 10)], reason: '外出进修' },
+  }),
+  'GET /api/v1/slots': async () => ({ path: `/api/v1/slots?facility=${ids[TARGET_FACILITY]}&date=${(await appt()).tomorrow}` }),
+  'GET /api/v1/sessions/{id}': async () => ({ path: `/api/v1/sessions/${(await appt()).sessions[0].session_id}` }),
+  'POST /api/v1/appointments': async (who) => {
+    const { session, person } = await apptParty(who);
+    return { path: '/api/v1/appointments', body: { session_id: session, person_id: person } };
+  },
+  'GET /api/v1/appointments': async () => ({ path: '/api/v1/appointments?limit=5' }),
+  'GET /api/v1/appointments/{id}': async () => {
+    ids.appointment ??= (await apptBook('resident')).id;
+    return { path: `/api/v1/appointments/${ids.appointment}` };
+  },
+  'POST /api/v1/appointments/{id}/cancel': async (who) => ({
+    path: `/api/v1/appointments/${(await apptBook(who)).id}/cancel`,
+    body: { reason: '行程有变' },
+  }),
+  'POST /api/v1/appointments/{id}/no-show': async (who) => apptLater(who, 'no-show'),
+  'POST /api/v1/appointments/{id}/attended': async (who) => apptLater(who, 'attended'),
+  'POST /api/v1/waitlist': async (who) => {
+    const { session, person } = await apptParty(who);
+    return { path: '/api/v1/waitlist', body: { session_id: session, person_id: person } };
+  },
+  'GET /api/v1/waitlist': async () => ({ path: '/api/v1/waitlist?limit=5' }),
+  'DELETE /api/v1/waitlist/{id}': async (who) => {
+    const { session, person } = await apptParty(who);
+    const w = await srv.as('hospital_staff', 'POST', '/api/v1/waitlist', { body: { session_id: session, person_id: person } });
+    assert.equal(w.status, 201, w.text);
+    return { path: `/api/v1/waitlist/${w.json.id}` };
+  },
+  'POST /api/v1/waitlist/{id}/accept': async (who) => ({ path: `/api/v1/waitlist/${(await apptOffer(who)).id}/accept` }),
+  'GET /api/v1/notifications': async () => ({ path: '/api/v1/notifications' }),
+  'POST /api/v1/notifications/{id}/read': async () => {
+    if (!ids.notification) {
+      await apptOffer('resident');
+      const r = await srv.as('resident', 'GET', '/api/v1/notifications?unread=true');
+      assert.equal(r.status, 200, r.text);
+      ids.notification = r.json.items[0].id;
+    }
+    return { path: `/api/v1/notifications/${ids.notification}/read` };
+  },
 };
+
+/* ---- appointments: one schedule of the demo doctor at the target facility, released
+ * a month ahead, three sessions a day with room in every channel. Each fixture takes a
+ * session of its own: the resident's calls for the person she manages (one a day, the
+ * per-day rule), everyone else's for fresh persons. ---- */
+function apptTemplate() {
+  const buckets = ['online', 'phone', 'onsite', 'referral'].map((channel) => ({ pool: 'general', channel, places: 40 }));
+  const t = [];
+  for (let weekday = 1; weekday <= 7; weekday++)
+    for (const [period, start, end] of [['morning', '08:00', '12:00'], ['afternoon', '14:00', '17:00'], ['evening', '18:00', '21:00']])
+      t.push({ weekday, period, start, end, slot_minutes: 5, buckets });
+  return t;
+}
+
+let apptState;
+async function appt() {
+  if (apptState) return apptState;
+  const fac = await srv.as('admin', 'GET', `/api/v1/facilities/${ids[TARGET_FACILITY]}`);
+  const department = fac.json.campuses[0].departments[0].id;
+  const doctor = (await srv.as('doctor', 'GET', '/api/v1/me')).json.id;
+  const tomorrow = new Date(Date.now() + 8 * 3600e3 + 86400e3).toISOString().slice(0, 10);
+  const r = await srv.as('hospital_admin', 'POST', '/api/v1/schedules', {
+    body: { owner: 'doctor', department_id: department, doctor_id: doctor, template: apptTemplate(), release_days: 60, valid_from: tomorrow },
+  });
+  assert.equal(r.status, 201, r.text);
+  const sessions = [];
+  for (let cursor = null, first = true; first || cursor; first = false) {
+    const s = await srv.as('admin', 'GET', `/api/v1/slots?doctor=${doctor}&date=${tomorrow}&days=28&channel=onsite&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(s.status, 200, s.text);
+    sessions.push(...s.json.items.filter((x) => x.schedule_id === r.json.id));
+    cursor = s.json.next_cursor;
+  }
+  // A few persons take turns (two sessions a day apart from the mornings: one person never twice a day).
+  const pool = [];
+  for (let i = 0; i < 25; i++) pool.push(await newPerson('doctor'));
+  const morningOther = await newPerson('doctor'); // books beside the resident's person: mornings only, one a day
+  apptState = { department, doctor, tomorrow, schedule: r.json.id, sessions, mornings: sessions.filter((x) => x.period === 'morning'), pool, morningOther, next: 0, nextMorning: 0 };
+  return apptState;
+}
+
+/* A session and a person for a call by `who`. */
+async function apptParty(who) {
+  const a = await appt();
+  if (who === 'resident' || who === 'out_resident')
+    return { session: a.mornings[a.nextMorning++].session_id, person: ids.person, other: a.morningOther };
+  const others = a.sessions.filter((x) => x.period !== 'morning');
+  const k = a.next++;
+  return { session: others[k % others.length].session_id, person: a.pool[k % a.pool.length], other: a.pool[(k + 5) % a.pool.length] };
+}
+
+/* A fresh appointment for a call by `who`, booked at the desk. */
+async function apptBook(who) {
+  const { session, person } = await apptParty(who);
+  const r = await srv.as('hospital_staff', 'POST', '/api/v1/appointments', { body: { session_id: session, person_id: person } });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+/* A call on a fresh appointment once it has begun: the test clock then, and a session
+ * opened then (sessions last 12 hours). */
+async function apptLater(who, what) {
+  const a = await apptBook(who);
+  const headers = { 'X-Weijian-Test-Now': a.slot_end };
+  const token = who ? (await srv.loginResponse(who, PASSWORD, { headers })).json.token : undefined;
+  return { path: `/api/v1/appointments/${a.id}/${what}`, headers, token };
+}
+
+/* A waiting-list entry holding an offer: someone books, the party waits, the booking is cancelled. */
+async function apptOffer(who) {
+  const { session, person, other } = await apptParty(who);
+  const b = await srv.as('hospital_staff', 'POST', '/api/v1/appointments', { body: { session_id: session, person_id: other } });
+  assert.equal(b.status, 201, b.text);
+  const w = await srv.as('hospital_staff', 'POST', '/api/v1/waitlist', { body: { session_id: session, person_id: person } });
+  assert.equal(w.status, 201, w.text);
+  const c = await srv.as('hospital_staff', 'POST', `/api/v1/appointments/${b.json.id}/cancel`, { body: { reason: '改期' } });
+  assert.equal(c.status, 200, c.text);
+  return w.json;
+}
 
 /* The target person as the admin reads it (its name and phone, for lookups). */
 async function person() {
