@@ -301,8 +301,8 @@ static int import_persons(int argc, char **argv)
         case 's': imp.skip_bad_rows = true; break;
         case 'r': report_path = optarg; break;
         case 'b':
-            if (!wj_parse_i64(optarg, &batch) || batch < 1 || batch > 100000) {
-                fprintf(stderr, "weijian import: --batch takes a number 1..100000, not \"%s\"\n\n", optarg);
+            if (!wj_parse_i64(optarg, &batch) || batch < 1 || batch > 10000000) {
+                fprintf(stderr, "weijian import: --batch takes a number 1..10000000, not \"%s\"\n\n", optarg);
                 fputs(help_persons, stderr);
                 return 2;
             }
@@ -354,7 +354,7 @@ static int import_persons(int argc, char **argv)
         free(data);
         return 1;
     }
-    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 1, false);
+    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 2, false); /* the import and its checkpoints */
     if (!db) {
         fclose(report);
         free(data);

@@ -10,7 +10,6 @@
  * import's own, so a rollback can take them out again. */
 #include "mpi_blockcache.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,11 +243,22 @@ void mpi_bcache_add(mpi_bcache *bc, int64_t record, const mpi_demog *d, const mp
     add_entry(bc, record, str);
 }
 
+static uint64_t fnv_mix(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* A hash of (type, issuer, value): positive, never 0 or -1 (the set's markers). */
 static int64_t ident_hash(const char *type, int64_t issuer, const char *value)
 {
-    char text[160];
-    snprintf(text, sizeof text, "%s|%lld|%s", type, (long long)issuer, value);
-    return (int64_t)(hash_bytes(text) >> 1) | 1; /* positive, never 0 or -1 */
+    uint64_t h = 1469598103934665603ULL;
+    h = fnv_mix(h, type, strlen(type) + 1); /* the NULs keep "ab"+"c" apart from "a"+"bc" */
+    h = fnv_mix(h, &issuer, sizeof issuer);
+    h = fnv_mix(h, value, strlen(value));
+    return (int64_t)(mix64(h) >> 1) | 1;
 }
 
 static void add_ident_hash(mpi_bcache *bc, int64_t h, bool logged)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/checkpoint.h"
 #include "../core/csv.h"
 #include "../core/ids.h"
 #include "../core/util.h"
@@ -100,6 +101,7 @@ typedef struct importer {
     long total;          /* rows in the file, for progress */
     bool file_error;
     mpi_bcache *bc;      /* the blocking index in memory, for large imports; NULL: SQL */
+    wj_checkpointer *ck; /* SQLite: WAL checkpoints on another thread; NULL: as usual */
 } importer;
 
 static const char *column_title(const importer *im, int col)
@@ -440,8 +442,10 @@ static bool batch_write(importer *im, item *items, int n)
             set_first_error(im, "commit failed: %s", db_errmsg(im->c));
             rc = -1;
         }
-        if (rc == 1)
+        if (rc == 1) {
+            wj_checkpointer_kick(im->ck);
             break;
+        }
         db_rollback(im->c);
         if (im->bc)
             mpi_bcache_rollback(im->bc, mark);
@@ -635,6 +639,7 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", IMPORT_CACHE_KIB);
         sql(im.c, pragma);
+        im.ck = wj_checkpointer_start(db, im.c);
     }
     int batch = imp->batch > 0 ? imp->batch : DEFAULT_BATCH;
     item *items = wj_xcalloc((size_t)batch, sizeof *items);
@@ -701,6 +706,7 @@ out:
     free(items);
     free(im.map);
     free(text);
+    wj_checkpointer_stop(im.ck);
     if (lite)
         sql(im.c, "PRAGMA cache_size = -2000"); /* SQLite's default, for the pool's next user */
     db_release(im.c);
