@@ -1322,7 +1322,7 @@ static void appt_attended(wj_req *r)
 
 typedef struct scoped_sql {
     wj_buf sql;
-    db_val p[48];
+    db_val p[64]; /* PostgreSQL binds at most 64 */
     int n;
     char likes[16][WJ_PATH_MAX + 2];
     int nlikes;
