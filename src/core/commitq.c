@@ -68,13 +68,16 @@ void wj_commit_job(wj_req *r, wj_job_fn fn, void *ctx, void (*free_ctx)(void *))
     r->status = 0; /* answered by the job */
 }
 
-/* Runs one job under its savepoint on `c`. */
-static void run_job(wj_conn *c, wj_job *j)
+/* Runs one job under its savepoint on `c`. A kept job's savepoint stays open until the
+ * next job releases it in the same round trip as it opens its own (*open), or the commit
+ * does: on PostgreSQL every statement of the one writer is a round trip. */
+static void run_job(wj_conn *c, wj_job *j, bool *open)
 {
     wj_req *r = j->r;
     r->conn = c;
     wj_clock_set_thread_override(j->now);
-    if (db_exec_script(c, "SAVEPOINT wj_job") != DB_OK) {
+    if (db_exec_script(c, *open ? "RELEASE SAVEPOINT wj_job; SAVEPOINT wj_job" : "SAVEPOINT wj_job") != DB_OK) {
+        *open = false;
         wj_fail_internal(r, "savepoint");
         r->conn = NULL;
         return;
@@ -99,13 +102,18 @@ static void run_job(wj_conn *c, wj_job *j)
             wj_fail_internal(r, "audit insert");
         } else if (r->idem_key && !wj_idem_store(r)) {
             keep = false;
-            db_exec_script(c, "ROLLBACK TO SAVEPOINT wj_job");
+            db_exec_script(c, "ROLLBACK TO SAVEPOINT wj_job; RELEASE SAVEPOINT wj_job");
+            *open = false;
             wj_idem_replay_after_race(r);
+            j->wrote = false;
+            wj_clock_set_thread_override(0);
+            r->conn = NULL;
+            return;
         }
     }
     if (!keep)
-        db_exec_script(c, "ROLLBACK TO SAVEPOINT wj_job");
-    db_exec_script(c, "RELEASE SAVEPOINT wj_job");
+        db_exec_script(c, "ROLLBACK TO SAVEPOINT wj_job; RELEASE SAVEPOINT wj_job");
+    *open = keep;
     j->wrote = keep;
     wj_clock_set_thread_override(0);
     r->conn = NULL;
@@ -115,11 +123,11 @@ static void run_job(wj_conn *c, wj_job *j)
 static void run_batch(wj_db *db, wj_job *list)
 {
     wj_conn *c = db_acquire(db);
-    bool open = db_begin(c, true) == DB_OK;
+    bool open = db_begin(c, true) == DB_OK, sp = false;
     unsigned long n = 0;
     for (wj_job *j = list; j; j = j->next, n++) {
         if (open) {
-            run_job(c, j);
+            run_job(c, j, &sp);
         } else {
             j->r->conn = c;
             wj_fail_internal(j->r, "begin");

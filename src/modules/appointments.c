@@ -900,6 +900,7 @@ static const wj_schema book_schema = {"AppointmentBooking", book_fields};
 typedef struct book_ctx {
     appt_session s;
     int64_t person;
+    bool waiting; /* the person is on the session's waiting list */
     char pool[12], channel[12], as[12];
     json_t *department, *doctor;
 } book_ctx;
@@ -964,87 +965,100 @@ static bool limits_ok(wj_req *r, int64_t person, const char *date, int64_t depar
     return true;
 }
 
+/* The booking in the shared transaction: as few statements as the rules allow (on
+ * PostgreSQL each is a round trip of the one writer). Expired offers were settled by the
+ * handler (housekeep); the release-back is applied here when due. */
 static bool book_job(wj_req *r, void *p)
 {
     book_ctx *x = p;
+    appt_session *s = &x->s;
     wj_conn *c = wj_db_conn(r);
     int64_t now = wj_now_ms();
-    appt_session s;
-    if (!appt_session_load(c, x->s.id, &s)) {
-        wj_fail_internal(r, "session reload");
+    if (!appt_release_back(c, s, now)) {
+        wj_fail_internal(r, "release-back");
         return false;
     }
-    if (s.cancelled) {
-        refuse(r, 422, "session_id", "session_cancelled", NULL, "the session is cancelled");
-        return false;
-    }
-    if (!appt_settle(c, &s, now)) {
-        wj_fail_internal(r, "settle");
-        return false;
-    }
+    /* One place per session, per day and department, per day: the person's live
+     * appointments that day. */
     db_rows *rows;
-    if (db_query(c, "SELECT id FROM appointments WHERE session_id = ? AND person_id = ? AND status IN " ACTIVE_STATUSES,
-                 DBP(DB_I(s.id), DB_I(x->person)), &rows) != DB_OK) {
-        wj_fail_internal(r, "one per session");
+    if (db_query(c,
+                 "SELECT COALESCE(MAX(CASE WHEN session_id = ? THEN id END), 0), COUNT(*), "
+                 "COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
+                 "WHERE person_id = ? AND date = ? AND status IN " ACTIVE_STATUSES,
+                 DBP(DB_I(s->id), DB_I(s->department_id), DB_I(x->person), DB_S(s->date)), &rows) != DB_OK) {
+        wj_fail_internal(r, "person's day");
         return false;
     }
-    if (rows->nrows) {
-        refuse(r, 409, "person_id", "one_per_session", json_pack("{s:o}", "appointment_id", appt_id_json(db_int(rows, 0, 0))),
-               "the person already holds a place in this session");
-        db_rows_free(rows);
-        return false;
-    }
+    int64_t held = db_int(rows, 0, 0), all = db_int(rows, 0, 1), here = db_int(rows, 0, 2);
     db_rows_free(rows);
-    if (!limits_ok(r, x->person, s.date, s.department_id, 0))
+    if (held) {
+        refuse(r, 409, "person_id", "one_per_session", json_pack("{s:o}", "appointment_id", appt_id_json(held)),
+               "the person already holds a place in this session");
         return false;
+    }
+    if (here >= appt_cfg.per_day_department) {
+        refuse(r, 422, "person_id", "per_day_department", json_pack("{s:i}", "limit", appt_cfg.per_day_department),
+               "the person has reached the appointments per day in this department");
+        return false;
+    }
+    if (all >= appt_cfg.per_day) {
+        refuse(r, 422, "person_id", "per_day", json_pack("{s:i}", "limit", appt_cfg.per_day),
+               "the person has reached the appointments per day");
+        return false;
+    }
     int64_t changed = 0;
     if (db_exec(c,
                 "UPDATE appt_buckets SET booked = booked + 1 WHERE session_id = ? AND pool = ? AND channel = ? "
-                "AND booked < capacity",
-                DBP(DB_I(s.id), DB_S(x->pool), DB_S(x->channel)), &changed) != DB_OK) {
+                "AND booked < capacity AND EXISTS (SELECT 1 FROM appt_sessions WHERE id = ? AND status = 'open')",
+                DBP(DB_I(s->id), DB_S(x->pool), DB_S(x->channel), DB_I(s->id)), &changed) != DB_OK) {
         wj_fail_internal(r, "bucket");
         return false;
     }
     if (changed != 1) {
+        appt_session now_s;
+        if (appt_session_load(c, s->id, &now_s) && now_s.cancelled) {
+            refuse(r, 422, "session_id", "session_cancelled", NULL, "the session is cancelled");
+            return false;
+        }
         wj_fail_details(r, 409, "conflict", "pool",
                         json_pack("{s:s, s:s, s:o}", "rule", "full", "channel", x->channel, "available",
-                                  available_json(c, &s, x->channel, now)),
+                                  available_json(c, s, x->channel, now)),
                         "no %s place left for the %s channel", x->pool, x->channel);
         return false;
     }
-    int slot = free_slot(c, &s);
+    int slot = free_slot(c, s);
     if (slot < 0) {
         wj_fail_internal(r, "no free slot in a bucket with room");
         return false;
     }
-    int64_t id = wj_id_new(), start = appt_slot_start(&s, slot);
+    int64_t id = wj_id_new(), start = appt_slot_start(s, slot);
     db_status st = db_exec(c,
                            "INSERT INTO appointments (id, session_id, person_id, facility_id, area_path, department_id, "
                            "date, pool, channel, slot, slot_start, status, booked_by, booked_as, created_at, "
                            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
-                           DBP(DB_I(id), DB_I(s.id), DB_I(x->person), DB_I(s.facility_id), DB_S(s.area_path),
-                               DB_I(s.department_id), DB_S(s.date), DB_S(x->pool), DB_S(x->channel), DB_I(slot),
+                           DBP(DB_I(id), DB_I(s->id), DB_I(x->person), DB_I(s->facility_id), DB_S(s->area_path),
+                               DB_I(s->department_id), DB_S(s->date), DB_S(x->pool), DB_S(x->channel), DB_I(slot),
                                DB_I(start), DB_I(r->who->user_id), DB_S(x->as), DB_I(now), DB_I(now)),
                            NULL);
     if (st == DB_CONFLICT) {
         wj_fail(r, 409, "conflict", "session_id", "the place was taken meanwhile");
         return false;
     }
-    if (st != DB_OK || db_exec(c,
-                               "UPDATE appt_waitlist SET status = 'booked', updated_at = ? WHERE session_id = ? AND "
-                               "person_id = ? AND status = 'waiting'",
-                               DBP(DB_I(now), DB_I(s.id), DB_I(x->person)), NULL) != DB_OK) {
+    if (st != DB_OK || (x->waiting && db_exec(c,
+                                              "UPDATE appt_waitlist SET status = 'booked', updated_at = ? WHERE "
+                                              "session_id = ? AND person_id = ? AND status = 'waiting'",
+                                              DBP(DB_I(now), DB_I(s->id), DB_I(x->person)), NULL) != DB_OK)) {
         wj_fail_internal(r, "appointment insert");
         return false;
     }
     json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:s, s:s, s:i, s:o, s:o, s:s, s:s, s:s, s:s, s:o, "
                           "s:s, s:o, s:n, s:n, s:n, s:n}",
-                          "id", appt_id_json(id), "session_id", appt_id_json(s.id), "person_id",
-                          appt_id_json(x->person), "facility_id", appt_id_json(s.facility_id), "department_id",
-                          appt_id_json(s.department_id), "department", x->department, "doctor", x->doctor, "date",
-                          s.date, "period", s.period, "slot", slot, "slot_start", appt_time_json(start, false),
-                          "slot_end", appt_time_json(start + (int64_t)s.slot_minutes * 60000, false), "pool", x->pool,
-                          "channel", x->channel, "fee_class", s.fee_class, "status", "booked", "booked_by",
+                          "id", appt_id_json(id), "session_id", appt_id_json(s->id), "person_id",
+                          appt_id_json(x->person), "facility_id", appt_id_json(s->facility_id), "department_id",
+                          appt_id_json(s->department_id), "department", x->department, "doctor", x->doctor, "date",
+                          s->date, "period", s->period, "slot", slot, "slot_start", appt_time_json(start, false),
+                          "slot_end", appt_time_json(start + (int64_t)s->slot_minutes * 60000, false), "pool", x->pool,
+                          "channel", x->channel, "fee_class", s->fee_class, "status", "booked", "booked_by",
                           appt_id_json(r->who->user_id), "booked_as", x->as, "created_at", appt_time_json(now, false),
                           "cancelled_at", "cancel_reason", "offer_expires_at", "waitlist_id");
     char sid[24];
@@ -1161,6 +1175,15 @@ static void book(wj_req *r)
         free(x);
         return;
     }
+    db_rows *rows;
+    if (db_query(c, "SELECT 1 FROM appt_waitlist WHERE session_id = ? AND person_id = ? AND status = 'waiting'",
+                 DBP(DB_I(sid), DB_I(x->person)), &rows) != DB_OK) {
+        free(x);
+        wj_fail_internal(r, "waiting list");
+        return;
+    }
+    x->waiting = rows->nrows > 0;
+    db_rows_free(rows);
     snprintf(x->pool, sizeof x->pool, "%s", pool);
     snprintf(x->channel, sizeof x->channel, "%s", channel);
     snprintf(x->as, sizeof x->as, "%s", as);

@@ -298,22 +298,34 @@ bool appt_free_place(wj_conn *c, const appt_session *s, const char *pool, const 
                    DBP(DB_I(s->id), DB_S(pool), DB_S(channel)), NULL) == DB_OK;
 }
 
+bool appt_release_back(wj_conn *c, appt_session *s, int64_t now)
+{
+    if (s->released_back || now < s->release_back_at)
+        return true;
+    /* The flag first: whoever sets it moves the places, once. */
+    int64_t changed = 0;
+    if (db_exec(c, "UPDATE appt_sessions SET released_back = 1 WHERE id = ? AND released_back = 0", DBP(DB_I(s->id)),
+                &changed) != DB_OK)
+        return false;
+    s->released_back = true;
+    if (changed != 1)
+        return true;
+    appt_bucket b[APPT_MAX_BUCKETS];
+    int n = buckets_load(c, s->id, b);
+    if (n < 0)
+        return false;
+    release_back(b, n);
+    for (int i = 0; i < n; i++)
+        if (db_exec(c, "UPDATE appt_buckets SET capacity = ? WHERE session_id = ? AND pool = ? AND channel = ?",
+                    DBP(DB_I(b[i].capacity), DB_I(s->id), DB_S(b[i].pool), DB_S(b[i].channel)), NULL) != DB_OK)
+            return false;
+    return true;
+}
+
 bool appt_settle(wj_conn *c, appt_session *s, int64_t now)
 {
-    if (!s->released_back && now >= s->release_back_at) {
-        appt_bucket b[APPT_MAX_BUCKETS];
-        int n = buckets_load(c, s->id, b);
-        if (n < 0)
-            return false;
-        release_back(b, n);
-        for (int i = 0; i < n; i++)
-            if (db_exec(c, "UPDATE appt_buckets SET capacity = ? WHERE session_id = ? AND pool = ? AND channel = ?",
-                        DBP(DB_I(b[i].capacity), DB_I(s->id), DB_S(b[i].pool), DB_S(b[i].channel)), NULL) != DB_OK)
-                return false;
-        if (db_exec(c, "UPDATE appt_sessions SET released_back = 1 WHERE id = ?", DBP(DB_I(s->id)), NULL) != DB_OK)
-            return false;
-        s->released_back = true;
-    }
+    if (!appt_release_back(c, s, now))
+        return false;
     db_rows *rows;
     if (db_query(c,
                  "SELECT id, person_id, pool, channel, slot, waitlist_id FROM appointments WHERE session_id = ? "

@@ -55,6 +55,8 @@ int appt_buckets_at(wj_conn *c, const appt_session *s, int64_t now, appt_bucket 
  * offers past their time (offering each place to the next in line) and applies the
  * release-back when its time has come. */
 bool appt_settle(wj_conn *c, appt_session *s, int64_t now);
+/* The release-back alone, when its time has come and no one applied it yet. */
+bool appt_release_back(wj_conn *c, appt_session *s, int64_t now);
 /* A place of the session (bucket and slot) became free: it is offered to the first
  * person waiting for its pool, or returns to its bucket (after the release-back: to the
  * general onsite bucket). */
