@@ -620,6 +620,33 @@ describe('no oversell', () => {
   });
 });
 
+test('figures for the commission: fill rate, no-shows, shares per channel and pool, scoped', async () => {
+  const from = dateIn(-1);
+  const to = dateIn(20);
+  const r = await srv.as('staff', 'GET', `/api/v1/appointments/stats?from=${from}&to=${to}`);
+  assert.equal(r.status, 200, r.text);
+  const h = r.json.facilities.find((f) => f.facility_id === ctx.hospital);
+  assert.equal(h.name, HOSPITAL);
+  assert.ok(h.places > 0 && h.taken > 0, JSON.stringify(h));
+  assert.equal(h.taken, h.booked + h.attended + h.no_show);
+  assert.ok(h.no_show >= 3 && h.attended >= 1, JSON.stringify(h));
+  assert.ok(Math.abs(h.fill_rate - h.taken / h.places) <= 5e-5, `fill rate ${h.fill_rate}`); // 4 decimals
+  assert.ok(Math.abs(h.no_show_rate - h.no_show / (h.attended + h.no_show)) <= 5e-5);
+  assert.equal(Object.values(h.channels).reduce((a, b) => a + b, 0), h.taken);
+  assert.equal(Object.values(h.pools).reduce((a, b) => a + b, 0), h.taken);
+  assert.ok(h.pools.elderly >= 1 && h.pools.military >= 1 && h.channels.referral >= 0);
+  assert.equal(r.json.total.places, r.json.facilities.reduce((a, f) => a + f.places, 0));
+  // A facility administrator sees their own facility only; another's nothing of this one.
+  const own = await srv.as('hospital_admin', 'GET', `/api/v1/appointments/stats?from=${from}&to=${to}`);
+  assert.deepEqual(own.json.facilities.map((f) => f.facility_id), [ctx.hospital]);
+  await srv.addUser({ username: 'appt_other_admin2', role: 'facility_admin', facility: ctx.other });
+  const other = await srv.as('appt_other_admin2', 'GET', `/api/v1/appointments/stats?facility=${ctx.hospital}`);
+  assert.equal(other.status, 200, other.text);
+  assert.deepEqual(other.json.facilities, []);
+  assertError(await srv.as('resident', 'GET', '/api/v1/appointments/stats'), 403, 'forbidden');
+  assertError(await srv.as('staff', 'GET', `/api/v1/appointments/stats?from=${to}&to=${from}`), 400, 'invalid_parameter', 'to');
+});
+
 test(`backend ${BACKEND}: the demo city has schedules, two weeks of sessions and bookings`, async () => {
   const s = await srv.as('resident', 'GET', `/api/v1/schedules?facility=${ctx.hospital}`);
   assert.ok(s.json.items.some((x) => x.owner === 'team'), 'an MDT clinic');

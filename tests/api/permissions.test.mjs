@@ -280,6 +280,7 @@ const fixtures = {
     return { path: '/api/v1/appointments', body: { session_id: session, person_id: person } };
   },
   'GET /api/v1/appointments': async () => ({ path: '/api/v1/appointments?limit=5' }),
+  'GET /api/v1/appointments/stats': async () => ({ path: '/api/v1/appointments/stats' }),
   'GET /api/v1/appointments/{id}': async () => {
     ids.appointment ??= (await apptBook('resident')).id;
     return { path: `/api/v1/appointments/${ids.appointment}` };
