@@ -16,6 +16,7 @@
 #include "../core/list.h"
 #include "../core/users.h"
 #include "../core/util.h"
+#include "appt_fhir.h"
 #include "appt_store.h"
 #include "facilities.h"
 #include "modules.h"
@@ -117,7 +118,8 @@ static int64_t own_person(const wj_req *r)
 
 /* Clock-driven changes of a session — a waiting-list offer past its time passes to the
  * next in line — are housekeeping, not the caller's doing: committed on their own before
- * the caller's request runs, so that a refused request still changes nothing. */
+ * the caller's request runs (a read too: it shows what the clock made of the session), so
+ * that a refused request still changes nothing. */
 static void housekeep(wj_req *r, int64_t session, int64_t now)
 {
     wj_conn *c = wj_db_conn(r);
@@ -861,6 +863,7 @@ static void slots(wj_req *r)
     int n = wj_page_rows(&pg, rows, 1, 0, &next);
     for (int i = 0; i < n; i++) {
         appt_session s;
+        housekeep(r, db_int(rows, i, 0), now);
         json_t *item = appt_session_load(c, db_int(rows, i, 0), &s) ? session_json(c, &s, channel, now) : NULL;
         if (item)
             json_array_append_new(items, item);
@@ -875,6 +878,7 @@ static void session_get(wj_req *r)
     appt_session s;
     if (!wj_path_id(r, 0, "session", &id))
         return;
+    housekeep(r, id, now);
     if (!appt_session_load(wj_db_conn(r), id, &s) || (resident_only(r) && s.release_at > now)) {
         wj_fail(r, 404, "not_found", NULL, "session not found");
         return;
@@ -1231,6 +1235,14 @@ static void appt_get(wj_req *r)
     db_rows *rows = appt_in_scope(r, "appointment.read");
     if (!rows)
         return;
+    if (strcmp(db_text(rows, 0, AC_STATUS), "offered") == 0) {
+        /* An offer past its time reads as what it became. */
+        int64_t id = db_int(rows, 0, AC_ID);
+        housekeep(r, db_int(rows, 0, AC_SESSION), wj_now_ms());
+        db_rows_free(rows);
+        if (!(rows = appt_load(r, id)))
+            return;
+    }
     wj_reply(r, 200, appt_row_json(r->conn, rows, 0, true));
     db_rows_free(rows);
 }
@@ -1813,8 +1825,8 @@ static void wait_list(wj_req *r)
     if (person)
         person = mpi_resolve(wj_db_conn(r), person);
     scoped_sql q = {0};
-    wj_buf_puts(&q.sql, "SELECT w.id FROM appt_waitlist w JOIN appt_sessions s ON s.id = w.session_id "
-                        "WHERE 1 = 1");
+    wj_buf_puts(&q.sql, "SELECT w.id, w.session_id, w.status FROM appt_waitlist w JOIN appt_sessions s "
+                        "ON s.id = w.session_id WHERE 1 = 1");
     if (wj_qparam(r, "person"))
         add(&q, " AND w.person_id = ?", DB_I(person));
     if (session)
@@ -1853,6 +1865,10 @@ static void wait_list(wj_req *r)
     json_t *items = json_array();
     char *next;
     int n = wj_page_rows(&pg, rows, 0, 0, &next);
+    int64_t now = wj_now_ms();
+    for (int i = 0; i < n; i++)
+        if (strcmp(db_text(rows, i, 2), "offered") == 0)
+            housekeep(r, db_int(rows, i, 1), now);
     for (int i = 0; i < n; i++) {
         json_t *j = wait_json(r->conn, db_int(rows, i, 0));
         if (j)
@@ -2067,6 +2083,20 @@ static const wj_route routes[] = {
      .summary = "Your notifications and those of the persons you manage, newest first", .success = 200},
     {"POST", "/api/v1/notifications/{id}/read", notification_read, "notification.read", WJ_SCOPE_ANY,
      .flags = WJ_PERSONAL, .summary = "Mark a notification read", .success = 200},
+    /* FHIR R4 (appt_fhir.c): the same data, scope and audit as the routes above. */
+    {"GET", "/fhir/Schedule/{id}", appt_fhir_schedule_read, "schedule.read", WJ_SCOPE_ANY,
+     .summary = "FHIR Schedule (application/fhir+json)", .success = 200},
+    {"GET", "/fhir/Schedule", appt_fhir_schedule_search, "schedule.read", WJ_SCOPE_ANY,
+     .query = appt_fhir_schedule_query, .summary = "FHIR Schedule search: a searchset Bundle", .success = 200},
+    {"GET", "/fhir/Slot/{id}", appt_fhir_slot_read, "schedule.read", WJ_SCOPE_ANY,
+     .summary = "FHIR Slot: one time slot of a session, id {session}-{n}", .success = 200},
+    {"GET", "/fhir/Slot", appt_fhir_slot_search, "schedule.read", WJ_SCOPE_ANY, .query = appt_fhir_slot_query,
+     .summary = "FHIR Slot search by schedule and start: a searchset Bundle", .success = 200},
+    {"GET", "/fhir/Appointment/{id}", appt_fhir_appointment_read, "appointment.read", WJ_SCOPE_ANY,
+     .flags = WJ_PERSONAL, .summary = "FHIR Appointment (audited; 404 outside scope)", .success = 200},
+    {"GET", "/fhir/Appointment", appt_fhir_appointment_search, "appointment.read", WJ_SCOPE_ANY,
+     .query = appt_fhir_appointment_query, .flags = WJ_PERSONAL,
+     .summary = "FHIR Appointment search by patient: what the caller may read", .success = 200},
     {0},
 };
 

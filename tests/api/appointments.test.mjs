@@ -470,6 +470,9 @@ describe('time: release-back, cancellation, no-shows', () => {
     assertError(await book('hospital_staff', s.session_id, await person()), 409, 'conflict');
     // The offer expires (30 minutes): the next in line gets the place and can take it.
     const later = shift(offer.json.offer_expires_at, 60e3);
+    // A read at that time shows what the clock made of it: expired, and offered to the next.
+    const seen = await asAt('hospital_staff', later, 'GET', `/api/v1/waitlist?session=${s.session_id}`);
+    assert.deepEqual(seen.json.items.map((x) => [x.id, x.status]).sort(), [[w1.json.id, 'expired'], [w2.json.id, 'offered']].sort());
     const acc2 = await asAt('hospital_staff', later, 'POST', `/api/v1/waitlist/${w2.json.id}/accept`);
     assert.equal(acc2.status, 200, acc2.text);
     assert.equal(acc2.json.status, 'booked');
