@@ -285,6 +285,19 @@ const fixtures = {
     ids.appointment ??= (await apptBook('resident')).id;
     return { path: `/api/v1/appointments/${ids.appointment}` };
   },
+  // FHIR R4: the same schedule, a session's first slot, the resident's person's appointment.
+  'GET /fhir/Schedule/{id}': async () => ({ path: `/fhir/Schedule/${(await appt()).schedule}` }),
+  'GET /fhir/Schedule': async () => ({ path: `/fhir/Schedule?actor=Practitioner/${(await appt()).doctor}` }),
+  'GET /fhir/Slot/{id}': async () => ({ path: `/fhir/Slot/${(await appt()).sessions[0].session_id}-0` }),
+  'GET /fhir/Slot': async () => {
+    const a = await appt();
+    return { path: `/fhir/Slot?schedule=Schedule/${a.schedule}&start=${a.tomorrow}` };
+  },
+  'GET /fhir/Appointment/{id}': async () => {
+    ids.appointment ??= (await apptBook('resident')).id;
+    return { path: `/fhir/Appointment/${ids.appointment}` };
+  },
+  'GET /fhir/Appointment': async () => ({ path: `/fhir/Appointment?patient=Patient/${ids.person}` }),
   'POST /api/v1/appointments/{id}/cancel': async (who) => ({
     path: `/api/v1/appointments/${(await apptBook(who)).id}/cancel`,
     body: { reason: '行程有变' },
