@@ -75,6 +75,22 @@ static json_t *ref(const char *type, int64_t id, const char *display)
     return j;
 }
 
+/* Practitioner/{id} and HealthcareService/{id} with the name to display. */
+static json_t *doctor_ref(wj_conn *c, int64_t id)
+{
+    json_t *d = appt_doctor_json(c, id), *r = ref("Practitioner", id, json_string_value(json_object_get(d, "name")));
+    json_decref(d);
+    return r;
+}
+
+static json_t *department_ref(wj_conn *c, int64_t id)
+{
+    json_t *d = appt_department_json(c, id);
+    json_t *r = ref("HealthcareService", id, json_string_value(json_object_get(d, "name")));
+    json_decref(d);
+    return r;
+}
+
 static json_t *instant(int64_t ms)
 {
     char s[32];
@@ -126,7 +142,10 @@ static bool resident_only(const wj_req *r)
 
 static const char *fee_text(const char *fee)
 {
-    return strcmp(fee, "expert") == 0 ? "专家号" : strcmp(fee, "special") == 0 ? "特需号" : strcmp(fee, "mdt") == 0 ? "多学科联合门诊" : "普通号";
+    return strcmp(fee, "expert") == 0    ? "专家号"
+           : strcmp(fee, "special") == 0 ? "特需号"
+           : strcmp(fee, "mdt") == 0     ? "多学科联合门诊"
+                                         : "普通号";
 }
 
 /* ---- Schedule ---- */
@@ -145,28 +164,16 @@ static json_t *schedule_resource(wj_conn *c, const db_rows *rows, int i)
                  DBP(DB_I(id)), &m) != DB_OK)
         m = NULL;
     /* The doctor first (a doctor's schedule names one), then every department. */
-    if (db_int(rows, i, 3)) {
-        json_t *d = appt_doctor_json(c, db_int(rows, i, 3));
-        json_array_append_new(actors, ref("Practitioner", db_int(rows, i, 3), json_string_value(json_object_get(d, "name"))));
-        json_decref(d);
-    }
+    if (db_int(rows, i, 3))
+        json_array_append_new(actors, doctor_ref(c, db_int(rows, i, 3)));
     for (int k = 0; m && k < m->nrows; k++) {
-        if (db_int(m, k, 1) && db_int(m, k, 1) != db_int(rows, i, 3)) {
-            json_t *d = appt_doctor_json(c, db_int(m, k, 1));
-            json_array_append_new(actors, ref("Practitioner", db_int(m, k, 1), json_string_value(json_object_get(d, "name"))));
-            json_decref(d);
-        }
-        if (db_int(m, k, 0)) {
-            json_t *d = appt_department_json(c, db_int(m, k, 0));
-            json_array_append_new(actors, ref("HealthcareService", db_int(m, k, 0), json_string_value(json_object_get(d, "name"))));
-            json_decref(d);
-        }
+        if (db_int(m, k, 1) && db_int(m, k, 1) != db_int(rows, i, 3))
+            json_array_append_new(actors, doctor_ref(c, db_int(m, k, 1)));
+        if (db_int(m, k, 0))
+            json_array_append_new(actors, department_ref(c, db_int(m, k, 0)));
     }
-    if (json_array_size(actors) == 0) { /* a schedule has at least its department */
-        json_t *d = appt_department_json(c, db_int(rows, i, 2));
-        json_array_append_new(actors, ref("HealthcareService", db_int(rows, i, 2), json_string_value(json_object_get(d, "name"))));
-        json_decref(d);
-    }
+    if (json_array_size(actors) == 0) /* a schedule has at least its department */
+        json_array_append_new(actors, department_ref(c, db_int(rows, i, 2)));
     db_rows_free(m);
     const char *to = db_text(rows, i, 7), *gen = db_text(rows, i, 8);
     json_t *horizon = json_pack("{s:s}", "start", db_text(rows, i, 6));
@@ -421,24 +428,16 @@ static json_t *appointment_resource(wj_conn *c, const db_rows *rows, int i)
              appt_session_load(c, db_int(rows, i, AC_SESSION), &s) ? slot_of(&s, (int)db_int(rows, i, AC_SLOT)) : 0);
     snprintf(comment, sizeof comment, "pool %s, channel %s", db_text(rows, i, AC_POOL), db_text(rows, i, AC_CHANNEL));
     const char *status = appointment_status(db_text(rows, i, AC_STATUS));
-    json_t *dept = appt_department_json(c, db_int(rows, i, AC_DEPARTMENT));
     json_t *participants = json_array();
-    json_array_append_new(participants, json_pack("{s:o, s:s, s:s}", "actor", ref("Patient", db_int(rows, i, AC_PERSON), NULL),
-                                                  "required", "required", "status",
-                                                  strcmp(status, "proposed") == 0 ? "needs-action" : "accepted"));
-    if (db_int(rows, i, AC_DOCTOR)) {
-        json_t *d = appt_doctor_json(c, db_int(rows, i, AC_DOCTOR));
-        json_array_append_new(participants,
-                              json_pack("{s:o, s:s, s:s}", "actor",
-                                        ref("Practitioner", db_int(rows, i, AC_DOCTOR), json_string_value(json_object_get(d, "name"))),
-                                        "required", "required", "status", "accepted"));
-        json_decref(d);
-    }
     json_array_append_new(participants,
-                          json_pack("{s:o, s:s, s:s}", "actor",
-                                    ref("HealthcareService", db_int(rows, i, AC_DEPARTMENT), json_string_value(json_object_get(dept, "name"))),
-                                    "required", "information-only", "status", "accepted"));
-    json_decref(dept);
+                          json_pack("{s:o, s:s, s:s}", "actor", ref("Patient", db_int(rows, i, AC_PERSON), NULL), "required",
+                                    "required", "status", strcmp(status, "proposed") == 0 ? "needs-action" : "accepted"));
+    if (db_int(rows, i, AC_DOCTOR))
+        json_array_append_new(participants, json_pack("{s:o, s:s, s:s}", "actor", doctor_ref(c, db_int(rows, i, AC_DOCTOR)),
+                                                      "required", "required", "status", "accepted"));
+    json_array_append_new(participants,
+                          json_pack("{s:o, s:s, s:s}", "actor", department_ref(c, db_int(rows, i, AC_DEPARTMENT)), "required",
+                                    "information-only", "status", "accepted"));
     json_t *a = json_pack("{s:s, s:s, s:s, s:[{s:s}], s:o, s:o, s:I, s:[{s:s}], s:o, s:s, s:o}", "resourceType",
                           "Appointment", "id", id, "status", status, "serviceType", "text",
                           fee_text(db_text(rows, i, AC_FEE)), "start", instant(start), "end", instant(end),
