@@ -1179,6 +1179,21 @@ static void book(wj_req *r)
         free(x);
         return;
     }
+    /* Sold out already: say so at once, without a place in the writer's queue (the rush
+     * after a release is mostly these). A place freed later is found by a later try. */
+    appt_bucket b[APPT_MAX_BUCKETS];
+    int nb = appt_buckets_at(c, &x->s, now, b), left = 0;
+    for (int i = 0; i < nb; i++)
+        if (strcmp(b[i].pool, pool) == 0 && strcmp(b[i].channel, channel) == 0)
+            left = b[i].capacity - b[i].booked;
+    if (nb >= 0 && left <= 0) {
+        wj_fail_details(r, 409, "conflict", "pool",
+                        json_pack("{s:s, s:s, s:o}", "rule", "full", "channel", channel, "available",
+                                  available_json(c, &x->s, channel, now)),
+                        "no %s place left for the %s channel", pool, channel);
+        free(x);
+        return;
+    }
     db_rows *rows;
     if (db_query(c, "SELECT 1 FROM appt_waitlist WHERE session_id = ? AND person_id = ? AND status = 'waiting'",
                  DBP(DB_I(sid), DB_I(x->person)), &rows) != DB_OK) {
