@@ -1,0 +1,94 @@
+// mpi-import-cli.test.mjs — `weijian import persons` at a size where candidates and
+// identifier holders come from the import's in-memory blocking index (docs/mpi.md,
+// "Import"): generated people with duplicates and their ground truth, imported into the
+// running server's database in many small batches. Every duplicate is linked to its
+// original or sent to review, no two people are ever joined, and a person the server
+// registered before the import is found by a row that repeats them.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before } from 'node:test';
+import { cli, cliOk, startServer, test, tmpPath } from './harness.mjs';
+
+let srv;
+
+before(async () => {
+  srv = await startServer();
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+/* Minimal CSV reader for the generator's and the report's files (quoted fields allowed). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') row.push(cell), (cell = '');
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell), rows.push(row), (row = []), (cell = '');
+    } else cell += ch;
+  }
+  if (cell || row.length) row.push(cell), rows.push(row);
+  return rows;
+}
+
+test('a large import matches in memory: duplicates linked, nobody joined wrongly, the server\'s persons found', async () => {
+  const csv = tmpPath('persons.csv'), truth = tmpPath('truth.csv'), report = tmpPath('report.csv');
+  await cliOk(['generate', 'persons', '--count', '1500', '--seed', '20261125', '--today', '2026-11-24', '--db', srv.url,
+    '--out', csv, '--truth', truth]);
+
+  // Someone the server registers first; the file's last row is the same man, with his name
+  // in traditional script and no card: the import must find him among the server's persons.
+  const p = await srv.as('doctor', 'POST', '/api/v1/persons', {
+    body: { name: '鄭國強', sex: 'male', birth_date: '1961-07-19', phone: '13905310719', address: '历下区文化东路88号', area_code: '370102001001' },
+  });
+  assert.equal(p.status, 201, p.text);
+  const header = parseCsv(fs.readFileSync(csv, 'utf8'))[0];
+  const extra = { name: '郑国强', sex: '男', birth_date: '1961-07-19', phone: '13905310719', address: '历下区文化东路88号', area_code: '370102001001' };
+  fs.appendFileSync(csv, `${header.map((h) => extra[h] ?? '').join(',')}\n`);
+
+  // Small batches: the cache is synced and marked a hundred times over.
+  const r = await cli(['import', 'persons', '--db', srv.url, '--batch', '15', '--report', report, csv], { timeout: 180000 });
+  assert.equal(r.code, 0, r.stderr);
+  const rows = parseCsv(fs.readFileSync(report, 'utf8')).slice(1).filter((x) => x.length > 1);
+  const truthOf = new Map(parseCsv(fs.readFileSync(truth, 'utf8')).slice(1).filter((x) => x.length > 1).map(([l, t]) => [l, t]));
+  assert.equal(rows.length, truthOf.size + 1);
+  assert.match(r.stdout, new RegExp(`${rows.length} rows read, ${rows.length} registered`));
+
+  const last = rows.at(-1);
+  assert.deepEqual([last[1], last[2]], ['linked', p.json.person.id], `the repeated person: ${last}`);
+
+  // Ground truth: rows of one person share a person id unless sent to review; rows of
+  // different people never do.
+  const personOfTruth = new Map(), truthOfPerson = new Map();
+  let linked = 0, reviews = 0, duplicates = 0;
+  for (const [line, status, person] of rows.slice(0, -1)) {
+    const t = truthOf.get(line);
+    assert.ok(t, `line ${line} has no ground truth`);
+    if (status === 'review') reviews++;
+    if (status === 'linked') linked++;
+    if (personOfTruth.has(t)) duplicates++;
+    const other = truthOfPerson.get(person);
+    assert.ok(!other || other === t, `line ${line}: person ${person} joins people ${other} and ${t}`);
+    truthOfPerson.set(person, t);
+    if (status !== 'review' && personOfTruth.has(t))
+      assert.equal(person, personOfTruth.get(t), `line ${line}: a duplicate of person ${t} not linked`);
+    if (!personOfTruth.has(t)) personOfTruth.set(t, person);
+  }
+  assert.ok(duplicates > 100, `the generator made ${duplicates} duplicates`);
+  assert.ok(linked >= duplicates - reviews, `${linked} linked of ${duplicates} duplicates (${reviews} reviews)`);
+  assert.ok(reviews <= rows.length * 0.02, `${reviews} reviews`);
+
+  // The server sees what the import wrote.
+  const s = await srv.as('admin', 'POST', '/api/v1/persons/search', { body: { name: '鄭國強', birth_date: '1961-07-19' } });
+  assert.equal(s.status, 200, s.text);
+  assert.deepEqual(s.json.items.map((x) => x.id), [p.json.person.id]);
+});
