@@ -45,7 +45,7 @@ static const struct {
     {"schema", run_schema_tests}, {"router", run_router_tests}, {"list", run_list_tests},
     {"db", run_db_tests},         {"migrate", run_migrate_tests}, {"auth", run_auth_tests},
     {"csv", run_csv_tests},       {"idcard", run_idcard_tests}, {"mpi_match", run_mpi_match_tests},
-    {"mpi_blockcache", run_mpi_blockcache_tests},
+    {"mpi_blockcache", run_mpi_blockcache_tests}, {"mpi_eligibility", run_mpi_eligibility_tests},
 };
 
 int main(int argc, char **argv)

@@ -25,6 +25,7 @@ int run_csv_tests(void);
 int run_idcard_tests(void);
 int run_mpi_match_tests(void);
 int run_mpi_blockcache_tests(void);
+int run_mpi_eligibility_tests(void);
 
 /* A fresh path for a temporary SQLite database (heap string) and its removal with the
  * -wal/-shm side files. Defined in test_main.c. */
