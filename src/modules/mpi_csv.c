@@ -403,7 +403,7 @@ static int row_register(importer *im, item *it, bool savepoint)
     if (savepoint && !sql(im->c, "SAVEPOINT mpi_import_row"))
         return -1;
     mpi_bcache_pos mark = im->bc ? mpi_bcache_mark(im->bc) : (mpi_bcache_pos){0};
-    if (mpi_register_cached(im->c, im->bc, &it->in, &it->res, &e))
+    if (mpi_register_bulk(im->c, im->bc, &it->in, &it->res, &e))
         return !savepoint || sql(im->c, "RELEASE SAVEPOINT mpi_import_row") ? 1 : -1;
     if (im->bc)
         mpi_bcache_rollback(im->bc, mark);
@@ -426,6 +426,11 @@ static bool batch_write(importer *im, item *items, int n)
     for (;;) {
         if (db_begin(im->c, true) != DB_OK) {
             set_first_error(im, "cannot begin a transaction: %s", db_errmsg(im->c));
+            return false;
+        }
+        if (!mpi_bulk_lock(im->c)) {
+            set_first_error(im, "cannot lock the identifiers: %s", db_errmsg(im->c));
+            db_rollback(im->c);
             return false;
         }
         if (im->bc && !mpi_bcache_sync(im->bc, im->c)) {
@@ -722,6 +727,11 @@ bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *i
     char *text = utf8_text(&im, data, len, &tlen);
     if (!text)
         return false;
+    if (!mpi_bulk_lock(c)) {
+        set_first_error(&im, "cannot lock the identifiers: %s", db_errmsg(c));
+        free(text);
+        return false;
+    }
     im.total = imp->progress ? wj_csv_count_records(text, tlen) : 0;
     item *it = wj_xcalloc(1, sizeof *it);
     wj_csv r;

@@ -819,17 +819,34 @@ static bool lock_identifiers(wj_conn *c, const mpi_input *in)
     return true;
 }
 
+static bool register_record(wj_conn *c, bool bulk, mpi_bcache *bc, const mpi_input *in, mpi_result *out,
+                            wj_error *e);
+
 bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
 {
-    return mpi_register_cached(c, NULL, in, out, e);
+    return register_record(c, false, NULL, in, out, e);
 }
 
-bool mpi_register_cached(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e)
+bool mpi_register_bulk(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e)
+{
+    return register_record(c, true, bc, in, out, e);
+}
+
+bool mpi_bulk_lock(wj_conn *c)
+{
+    /* SHARE ROW EXCLUSIVE conflicts with every other writer of the table (and itself), not
+     * with readers. On SQLite the write transaction is already alone. */
+    return db_conn_kind(c) == WJ_DB_SQLITE ||
+           db_exec(c, "LOCK TABLE person_identifiers IN SHARE ROW EXCLUSIVE MODE", DBP_NONE, NULL) == DB_OK;
+}
+
+static bool register_record(wj_conn *c, bool bulk, mpi_bcache *bc, const mpi_input *in, mpi_result *out,
+                            wj_error *e)
 {
     memset(out, 0, sizeof *out);
     keys k;
     keys_of(in, &k);
-    if (!lock_identifiers(c, in))
+    if (!bulk && !lock_identifiers(c, in))
         return mpi_db_fail(e, "identifier lock");
     int64_t holders[MPI_MAX_IDENTIFIERS] = {0};
     int64_t held = identifier_person(c, bc, in, &k, holders, e);

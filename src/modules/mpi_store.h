@@ -29,10 +29,15 @@ int64_t mpi_identifier_holder(wj_conn *c, const mpi_ident *id);
  * the person already has another ID number. Returns the identifier id, 0 with `e` set. */
 int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int64_t by, wj_error *e);
 
-/* mpi_register with a bulk import's in-memory blocking index (NULL: search over SQL);
- * the record registered joins the cache. The caller syncs the cache in each write
+/* Imports. mpi_register takes a PostgreSQL advisory lock per identifier so concurrent
+ * registrations of one number serialise; an import registering thousands of rows in one
+ * transaction would exhaust the lock table, so it takes mpi_bulk_lock once per
+ * transaction instead (every other writer of identifiers waits for its commit) and
+ * registers with mpi_register_bulk: with its in-memory blocking index `bc` (NULL: search
+ * over SQL), which learns each record registered. The caller syncs `bc` in each write
  * transaction and rolls it back with the transaction. */
-bool mpi_register_cached(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e);
+bool mpi_bulk_lock(wj_conn *c);
+bool mpi_register_bulk(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e);
 
 /* A person row as the store reads it. */
 typedef struct mpi_person {
