@@ -94,6 +94,7 @@ fuzz:
 
 bench: weijian
 	bench/http/bench.sh
+	bench/booking/bench.sh
 
 format-check:
 	clang-format --dry-run -Werror $(CORE_SRC) $(MODULE_SRC) $(CLI_SRC) src/core/*.h src/modules/*.h
