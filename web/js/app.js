@@ -24,6 +24,15 @@ const routes = [
   { re: /^\/mpi\/reviews\/(\d+)$/, page: 'mpi-review', perm: 'mpi.review', module: 'mpi' },
   { re: /^\/mpi\/merge$/, page: 'mpi-merge', perm: 'mpi.merge', module: 'mpi' },
   { re: /^\/mpi\/break-glass$/, page: 'mpi-break-glass', perm: 'mpi.break_glass_log', module: 'mpi_break_glass' },
+  { re: /^\/appointments\/start$/, page: 'appt-start', perm: 'schedule.read', module: 'appointments' },
+  { re: /^\/appointments$/, page: 'appt-list', perm: 'appointment.read', module: 'appointments' },
+  { re: /^\/appointments\/book$/, page: 'appt-book', perm: 'appointment.book', module: 'appointments' },
+  { re: /^\/appointments\/sessions$/, page: 'appt-sessions', perm: 'schedule.read', module: 'appointments' },
+  { re: /^\/appointments\/schedules$/, page: 'appt-schedules', perm: 'schedule.read', module: 'appointments' },
+  { re: /^\/appointments\/schedules\/(new|\d+)$/, page: 'appt-schedules', perm: 'appointment.schedule', module: 'appointments' },
+  { re: /^\/appointments\/leave$/, page: 'appt-leave', perm: 'appointment.leave', module: 'appointments' },
+  { re: /^\/appointments\/stats$/, page: 'appt-stats', perm: 'appointment.stats', module: 'appointments' },
+  { re: /^\/appointments\/notifications$/, page: 'appt-notifications', perm: 'notification.read', module: 'appointments' },
   { re: /^\/m\/([a-z_]+)$/, page: 'placeholder' },
 ];
 
@@ -33,6 +42,7 @@ const modulePages = {
   facilities: { path: '/facilities', icon: 'M4 21V5a2 2 0 0 1 2-2h12a2 2 0 0 1 2 2v16h-6v-4h-4v4H4zm7-14v2H9v2h2v2h2v-2h2V9h-2V7h-2z' },
   audit: { path: '/audit', icon: 'M9 2h6v2h3a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2h3V2zm0 4v2h6V6H9zm-1 5v2h8v-2H8zm0 4v2h5v-2H8z' },
   mpi: { path: '/persons', icon: 'M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-7 1.7-7 4v3h14v-3c0-2.3-3.7-4-7-4zm8-2a3 3 0 1 0 0-6v6zm1.5 2.2c1.5.8 2.5 2 2.5 3.8v3h2v-3c0-1.9-1.9-3.3-4.5-3.8z' },
+  appointments: { path: '/appointments/start', icon: 'M7 2h2v2h6V2h2v2h2a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2h2V2zM5 9v11h14V9H5zm2 2h4v4H7v-4z' },
   mpi_break_glass: { path: '/mpi/break-glass', icon: 'M12 2 3 6v6c0 5 3.8 9.7 9 10 5.2-.3 9-5 9-10V6l-9-4zm-1 5h2v6h-2V7zm0 8h2v2h-2v-2z' },
 };
 const defaultIcon = 'M4 4h16v16H4z';

@@ -2,9 +2,11 @@
 // publishes (x-labels in GET /api/v1/openapi.json), and formats as Chinese users write them:
 // instants in Asia/Shanghai (2026年11月24日 12:30 / 2026-11-24 12:30), mobile numbers in
 // 3-4-4 groups, landlines with their area code (0531-86160000).
+import { apptEn, apptZh } from './i18n-appt.js';
 
 const dict = {
   zh: {
+    ...apptZh,
     'app.name': '卫健服务平台',
     'app.org': '区域卫生健康服务平台',
     'app.skip': '跳到正文',
@@ -523,6 +525,7 @@ const dict = {
     'err.number': '请输入数字',
   },
   en: {
+    ...apptEn,
     'app.name': 'Weijian',
     'app.org': 'Regional health-service platform',
     'app.skip': 'Skip to content',

@@ -338,16 +338,17 @@ export function personFinder(onPick, { label: labelText } = {}) {
 
 /**
  * A select of facilities for a hospital card's issuer: the caller's own facilities first,
- * and a name search that fills it. `attrs` go on the select (data-field, aria-label).
+ * and a name search that fills it. `attrs` go on the select (data-field, aria-label);
+ * `empty` labels the no-choice option (default: choose an issuer).
  */
-export function facilityPicker(app, attrs = {}, initial = null) {
+export function facilityPicker(app, attrs = {}, initial = null, empty = null) {
   const sel = h('select', { ...attrs });
   const q = h('input', { type: 'search', placeholder: t('mpi.issuer.search'), 'aria-label': t('mpi.issuer.search'), autocomplete: 'off' });
   const own = [...new Set((app.me?.grants ?? []).map((g) => g.facility_id).filter(Boolean))];
   const known = new Map();
   function fill(list, keep) {
     const v = keep ?? sel.value;
-    clear(sel, h('option', { value: '' }, t('mpi.issuer.choose')), list.map(([id, name]) => h('option', { value: id }, name)));
+    clear(sel, h('option', { value: '' }, empty ?? t('mpi.issuer.choose')), list.map(([id, name]) => h('option', { value: id }, name)));
     if (v && list.some(([id]) => id === v)) sel.value = v;
     else if (list.length === 1 || (list.length && own.includes(list[0][0]))) sel.value = list[0][0];
   }
