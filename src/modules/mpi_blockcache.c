@@ -341,22 +341,18 @@ size_t mpi_bcache_size(const mpi_bcache *bc)
 
 /* ---- following the database ---- */
 
-/* Adds the records with ids from `from` on, a page at a time. */
-static bool load_from(mpi_bcache *bc, wj_conn *c, int64_t from)
+typedef void (*take_row)(mpi_bcache *bc, const db_rows *rows, int i);
+
+/* Runs `sql` (ids from ?, ORDER BY id LIMIT ?) a page at a time from `from` on, handing
+ * each row to `take`. */
+static bool page_through(mpi_bcache *bc, wj_conn *c, const char *sql, int64_t from, take_row take)
 {
     for (;;) {
         db_rows *rows;
-        if (db_query(c,
-                     "SELECT id, name_key, pinyin, sex, birth_date, phone, address_key, area_code, id_card, "
-                     "bk_name_year, bk_dob_sex FROM mpi_records WHERE id >= ? ORDER BY id LIMIT ?",
-                     DBP(DB_I(from), DB_I(SYNC_PAGE)), &rows) != DB_OK)
+        if (db_query(c, sql, DBP(DB_I(from), DB_I(SYNC_PAGE)), &rows) != DB_OK)
             return false;
-        for (int i = 0; i < rows->nrows; i++) {
-            const char *str[NSTR];
-            for (int j = 0; j < NSTR; j++)
-                str[j] = db_text(rows, i, j + 1) ? db_text(rows, i, j + 1) : "";
-            add_entry(bc, db_int(rows, i, 0), str);
-        }
+        for (int i = 0; i < rows->nrows; i++)
+            take(bc, rows, i);
         int n = rows->nrows;
         if (n)
             from = db_int(rows, n - 1, 0) + 1;
@@ -366,23 +362,30 @@ static bool load_from(mpi_bcache *bc, wj_conn *c, int64_t from)
     }
 }
 
-/* Adds the identifiers with ids from `from` on. They are not logged: they are committed. */
-static bool load_idents_from(mpi_bcache *bc, wj_conn *c, int64_t from)
+static void take_record(mpi_bcache *bc, const db_rows *rows, int i)
 {
-    for (;;) {
-        db_rows *rows;
-        if (db_query(c, "SELECT id, type, issuer, value FROM person_identifiers WHERE id >= ? ORDER BY id LIMIT ?",
-                     DBP(DB_I(from), DB_I(SYNC_PAGE)), &rows) != DB_OK)
-            return false;
-        for (int i = 0; i < rows->nrows; i++)
-            add_ident_hash(bc, ident_hash(db_text(rows, i, 1), db_int(rows, i, 2), db_text(rows, i, 3)), false);
-        int n = rows->nrows;
-        if (n)
-            from = db_int(rows, n - 1, 0) + 1;
-        db_rows_free(rows);
-        if (n < SYNC_PAGE)
-            return true;
-    }
+    const char *str[NSTR];
+    for (int j = 0; j < NSTR; j++)
+        str[j] = db_text(rows, i, j + 1) ? db_text(rows, i, j + 1) : "";
+    add_entry(bc, db_int(rows, i, 0), str);
+}
+
+/* Identifiers read back are committed: not logged for rollback. */
+static void take_identifier(mpi_bcache *bc, const db_rows *rows, int i)
+{
+    add_ident_hash(bc, ident_hash(db_text(rows, i, 1), db_int(rows, i, 2), db_text(rows, i, 3)), false);
+}
+
+/* Adds the records and identifiers with ids from `from` on. */
+static bool load_from(mpi_bcache *bc, wj_conn *c, int64_t from)
+{
+    return page_through(bc, c,
+                        "SELECT id, name_key, pinyin, sex, birth_date, phone, address_key, area_code, id_card, "
+                        "bk_name_year, bk_dob_sex FROM mpi_records WHERE id >= ? ORDER BY id LIMIT ?",
+                        from, take_record) &&
+           page_through(bc, c,
+                        "SELECT id, type, issuer, value FROM person_identifiers WHERE id >= ? ORDER BY id LIMIT ?",
+                        from, take_identifier);
 }
 
 /* SQLite: a counter that moves when another connection commits. */
@@ -410,7 +413,7 @@ bool mpi_bcache_sync(mpi_bcache *bc, wj_conn *c)
             return true; /* nobody else wrote since our last look */
         }
     }
-    if (!load_from(bc, c, from) || !load_idents_from(bc, c, from) || (lite && !data_version(c, &bc->data_version)))
+    if (!load_from(bc, c, from) || (lite && !data_version(c, &bc->data_version)))
         return false;
     bc->loaded = true;
     bc->next_from = next_from;
