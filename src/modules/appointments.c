@@ -153,8 +153,8 @@ static const wj_schema bucket_schema = {"AppointmentBucket", bucket_fields};
 static const wj_field template_fields[] = {
     {"weekday", WJ_T_INT, WJ_REQUIRED, .min = 1, .max = 7, .desc = "ISO weekday: 1 Monday … 7 Sunday"},
     {"period", WJ_T_STRING, WJ_REQUIRED, .enums = appt_periods},
-    {"start", WJ_T_STRING, WJ_REQUIRED, .min = 5, .max = 5, .desc = "HH:MM, Asia/Shanghai"},
-    {"end", WJ_T_STRING, WJ_REQUIRED, .min = 5, .max = 5, .desc = "HH:MM, after start"},
+    {"start", WJ_T_STRING, WJ_REQUIRED, .min = 1, .max = 8, .desc = "HH:MM, Asia/Shanghai"},
+    {"end", WJ_T_STRING, WJ_REQUIRED, .min = 1, .max = 8, .desc = "HH:MM, after start"},
     {"slot_minutes", WJ_T_INT, WJ_REQUIRED, .min = 5, .max = 240, .desc = "length of a time slot"},
     {"buckets", WJ_T_ARRAY, WJ_REQUIRED, .min = 1, .max = APPT_MAX_BUCKETS - 1, .object = &bucket_schema,
      .desc = "the session's places, split by pool and channel (distinct pairs)"},
@@ -168,7 +168,7 @@ static const wj_schema template_schema = {"AppointmentTemplateSession", template
         {"template", WJ_T_ARRAY, WJ_REQUIRED, .min = 1, .max = 21, .object = &template_schema,                          \
          .desc = "the weekly template: one item per weekday and period"},                                             \
         {"release_days", WJ_T_INT, 0, .min = 0, .max = 90, .desc = "released this many days ahead (default 7)"},       \
-        {"release_time", WJ_T_STRING, 0, .min = 5, .max = 5, .desc = "at this time, HH:MM Asia/Shanghai (08:00)"},    \
+        {"release_time", WJ_T_STRING, 0, .min = 1, .max = 8, .desc = "at this time, HH:MM Asia/Shanghai (08:00)"},    \
         {"release_back_hours", WJ_T_INT, 0, .min = 0, .max = 336,                                                       \
          .desc = "unused reserved places move this long before the start (default 24)"},                               \
         {"valid_to", WJ_T_STRING, WJ_NULLABLE, WJ_F_DATE, .desc = "last day of the schedule (open when absent)"}
@@ -199,6 +199,7 @@ static bool template_ok(wj_req *r, const json_t *tpl)
     char field[96];
     json_array_foreach(tpl, i, e) {
         int start, end;
+        char hhmm[6];
         snprintf(field, sizeof field, "template[%zu].start", i);
         if (!appt_hhmm(str(e, "start"), &start)) {
             wj_fail(r, 422, "invalid_value", field, "must be a time HH:MM");
@@ -209,6 +210,11 @@ static bool template_ok(wj_req *r, const json_t *tpl)
             wj_fail(r, 422, "invalid_value", field, "must be a time HH:MM after start");
             return false;
         }
+        /* Stored as HH:MM whichever way it came. */
+        appt_hhmm_format(start, hhmm);
+        json_object_set_new((json_t *)e, "start", json_string(hhmm));
+        appt_hhmm_format(end, hhmm);
+        json_object_set_new((json_t *)e, "end", json_string(hhmm));
         snprintf(field, sizeof field, "template[%zu].slot_minutes", i);
         if (json_integer_value(json_object_get(e, "slot_minutes")) > end - start) {
             wj_fail(r, 422, "invalid_value", field, "a slot must fit between start and end");
@@ -248,9 +254,14 @@ static bool template_ok(wj_req *r, const json_t *tpl)
 static bool rules_ok(wj_req *r, const json_t *b)
 {
     int minute;
-    if (json_object_get(b, "release_time") && !appt_hhmm(str(b, "release_time"), &minute)) {
-        wj_fail(r, 422, "invalid_value", "release_time", "must be a time HH:MM");
-        return false;
+    char hhmm[6];
+    if (json_object_get(b, "release_time")) {
+        if (!appt_hhmm(str(b, "release_time"), &minute)) {
+            wj_fail(r, 422, "invalid_value", "release_time", "must be a time HH:MM");
+            return false;
+        }
+        appt_hhmm_format(minute, hhmm);
+        json_object_set_new((json_t *)b, "release_time", json_string(hhmm));
     }
     return !json_object_get(b, "template") || template_ok(r, json_object_get(b, "template"));
 }

@@ -117,7 +117,19 @@ unsigned appt_pool_bit(const char *pool)
 
 bool appt_hhmm(const char *s, int *minute)
 {
-    if (!s || strlen(s) != 5 || s[2] != ':')
+    /* HH:MM, also H:MM and HH:MM:00 (what time inputs send), Asia/Shanghai wall clock. */
+    size_t n = s ? strlen(s) : 0;
+    if (n == 4 && s[1] == ':') {
+        char padded[6] = {'0', s[0], ':', s[2], s[3], '\0'};
+        return appt_hhmm(padded, minute);
+    }
+    if (n == 8 && strcmp(s + 5, ":00") == 0) {
+        char cut[6];
+        memcpy(cut, s, 5);
+        cut[5] = '\0';
+        return appt_hhmm(cut, minute);
+    }
+    if (n != 5 || s[2] != ':')
         return false;
     for (int i = 0; i < 5; i++)
         if (i != 2 && (s[i] < '0' || s[i] > '9'))
@@ -127,6 +139,11 @@ bool appt_hhmm(const char *s, int *minute)
         return false;
     *minute = h * 60 + m;
     return true;
+}
+
+void appt_hhmm_format(int minute, char out[6])
+{
+    snprintf(out, 6, "%02d:%02d", minute / 60 % 24, minute % 60);
 }
 
 /* ---- sessions and buckets ---- */

@@ -26,8 +26,10 @@ bool appt_config_load(void);
 extern const wj_enum appt_pools[], appt_channels[], appt_periods[], appt_fee_classes[], appt_owners[],
     appt_statuses[];
 #define APPT_NPOOLS 5
-/* "HH:MM" as minutes of the day; false when malformed. */
+/* "HH:MM" (also "H:MM", "HH:MM:00") as minutes of the day; false when malformed. */
 bool appt_hhmm(const char *s, int *minute);
+/* Minutes of the day as "HH:MM". */
+void appt_hhmm_format(int minute, char out[6]);
 /* The pool's bit in an mpi_pools_on mask; 0 when not a pool. */
 unsigned appt_pool_bit(const char *pool);
 

@@ -191,11 +191,14 @@ describe('schedules and slots', () => {
     const r = await srv.as('hospital_admin', 'POST', '/api/v1/schedules', {
       body: {
         owner: 'team', name: '胸痛MDT门诊', departments: [ctx.departments[2], ctx.departments[3]], doctors: [ctx.doctor],
-        template: template([{ pool: 'general', channel: 'online', places: 2 }], { weekdays: [3] }), valid_from: dateIn(1),
+        template: template([{ pool: 'general', channel: 'online', places: 2 }], { weekdays: [3], start: '9:00', end: '11:30:00' }),
+        valid_from: dateIn(1), release_time: '7:30',
       },
     });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.json.fee_class, 'mdt');
+    // Times as time inputs send them are kept as HH:MM.
+    assert.deepEqual([r.json.template[0].start, r.json.template[0].end, r.json.release_time], ['09:00', '11:30', '07:30']);
     assert.deepEqual(r.json.departments.map((d) => d.id), [ctx.departments[2], ctx.departments[3]]);
     assert.deepEqual(r.json.doctors.map((d) => d.id), [ctx.doctor]);
     const s = await srv.as('hospital_staff', 'GET', `/api/v1/slots?department=${ctx.departments[3]}&date=${dateIn(1)}&days=7`);

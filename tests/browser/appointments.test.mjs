@@ -338,6 +338,16 @@ test('the commission’s statistics: tiles, charts per facility, channel and poo
   await openModule();
   await page.waitForURL(/\/appointments\/stats$/);
   await page.getByRole('heading', { name: '预约统计', level: 1 }).waitFor();
+  // The commission's staff see any facility's session grid too (read only: no booking tab).
+  await page.getByRole('navigation', { name: '预约诊疗' }).getByRole('link', { name: '号源' }).click();
+  await page.waitForURL(/\/appointments\/sessions$/);
+  assert.equal(await page.getByRole('navigation', { name: '预约诊疗' }).getByRole('link', { name: '预约挂号' }).count(), 0);
+  await chooseFacility(HOSPITAL);
+  await page.locator('input[data-field="date"]').fill(shanghaiDay(2));
+  await page.getByTestId('grid-filters').getByRole('button', { name: '查询' }).click();
+  await page.locator('article.appt-session').first().waitFor();
+  await page.getByRole('navigation', { name: '预约诊疗' }).getByRole('link', { name: '统计分析' }).click();
+  await page.getByRole('heading', { name: '预约统计', level: 1 }).waitFor();
   const table = page.getByTestId('stats-table');
   await table.locator('tr', { hasText: HOSPITAL }).waitFor();
   for (const id of ['chart-facility', 'chart-channel', 'chart-pool']) await page.getByTestId(id).locator('canvas').waitFor();

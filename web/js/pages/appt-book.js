@@ -27,7 +27,8 @@ import {
 
 export async function render({ main, app, query, isCurrent }) {
   const resident = isResident(app);
-  const channel = callerChannel(app);
+  const channel = await callerChannel(app);
+  if (!isCurrent()) return;
   let person = null; // {id, name, line}
 
   // --- who the booking is for ---
@@ -117,6 +118,8 @@ export async function render({ main, app, query, isCurrent }) {
     clear(out, h('p', { class: 'muted' }, t('app.loading')));
     try {
       const { items } = await api.getAll('/api/v1/slots', q, 500);
+      // The server answers for the caller's own channel: say which.
+      if (items[0]?.channel) clear(note, t('appt.slots.channel', { c: channelLabel(items[0].channel) }));
       clear(out, items.length ? sessionList(items) : h('p', { class: 'empty' }, t('appt.slots.none')));
     } catch (e) {
       clear(out, errorBlock(e, find));

@@ -61,11 +61,24 @@ export function statusTag(s) {
   return h('span', { class: cls, 'data-status': s }, statusLabel(s));
 }
 
-/** The channel the server will give this caller's bookings (for display only: the server
- * decides). */
-export function callerChannel(app) {
-  const roles = new Set((app.me?.grants ?? []).map((g) => g.role));
-  if (roles.has('facility_staff') || roles.has('facility_admin') || roles.has('clinician')) return 'onsite';
+/* Facility types whose clinicians refer patients up (the referral channel). */
+const REFERRING = ['chc', 'chs', 'township_hc', 'village_clinic'];
+
+/** The channel the server will most likely give this caller's bookings, for the hint only
+ * (the server decides, per facility: docs/appointments.md "Channels come from the caller"). */
+export async function callerChannel(app) {
+  const grants = app.me?.grants ?? [];
+  const roles = new Set(grants.map((g) => g.role));
+  if (roles.has('facility_staff') || roles.has('facility_admin')) return 'onsite';
+  const clinic = grants.find((g) => g.role === 'clinician' && g.facility_id);
+  if (clinic) {
+    try {
+      const f = await api.get(`/api/v1/facilities/${clinic.facility_id}`);
+      return REFERRING.includes(f.type) ? 'referral' : 'onsite';
+    } catch {
+      return 'onsite';
+    }
+  }
   if (roles.has('hotline_operator')) return 'phone';
   return 'online';
 }
