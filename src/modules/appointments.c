@@ -98,15 +98,6 @@ static const char *caller_channel(wj_req *r, int64_t facility, const char *area,
     return NULL;
 }
 
-/* Does the caller hold `perm` over an appointment-like record (its person, facility and
- * area), or did the caller make it? */
-static bool may_act(wj_req *r, const char *perm, int64_t person, int64_t facility, const char *area, int64_t by)
-{
-    wj_target t = {.person_id = person, .facility_id = facility};
-    snprintf(t.area_path, sizeof t.area_path, "%s", area);
-    return wj_covers(r, perm, &t) || (r->who && by == r->who->user_id && wj_has_perm(r->who, perm));
-}
-
 /* The resident grant's own person, 0 when the caller has none. */
 static int64_t own_person(const wj_req *r)
 {
@@ -523,7 +514,8 @@ static void schedule_create(wj_req *r)
 static void schedule_get(wj_req *r)
 {
     int64_t id;
-    wj_path_id(r, 0, "schedule", &id);
+    if (!wj_path_id(r, 0, "schedule", &id))
+        return;
     json_t *doc = schedule_json(wj_db_conn(r), id);
     if (!doc) {
         wj_fail(r, 404, "not_found", NULL, "schedule not found");
@@ -720,11 +712,12 @@ static void schedule_leave(wj_req *r)
                  db_query(r->conn, APPT_SELECT APPT_FROM " WHERE a.session_id = ? AND a.status IN " ACTIVE_STATUSES
                                                          " ORDER BY a.slot",
                           DBP(DB_I(sid)), &booked) == DB_OK;
-            char when[64], text[400];
+            char when[64];
             const wj_enum *pe = wj_enum_find(appt_periods, s.period);
             snprintf(when, sizeof when, "%.4s年%.2s月%.2s日%s", s.date, s.date + 5, s.date + 8, pe ? pe->zh : "");
-            snprintf(text, sizeof text, "停诊通知：%s的门诊因故停诊（%s），您的预约已取消，挂号费将原路退还。", when,
-                     reason);
+            /* Allocated: the reason may be 200 characters of up to 4 bytes each. */
+            char *text = wj_xasprintf("停诊通知：%s的门诊因故停诊（%s），您的预约已取消，挂号费将原路退还。", when,
+                                      reason);
             for (int a = 0; ok && booked && a < booked->nrows; a++) {
                 int64_t aid = db_int(booked, a, AC_ID), person = db_int(booked, a, AC_PERSON);
                 ok = db_exec(r->conn,
@@ -746,6 +739,7 @@ static void schedule_leave(wj_req *r)
                     json_array_append_new(affected, item);
                 }
             }
+            free(text);
             db_rows_free(booked);
             ok = ok && db_exec(r->conn,
                                "UPDATE appt_waitlist SET status = 'cancelled', updated_at = ? WHERE session_id = ? "
@@ -1007,7 +1001,10 @@ static bool book_job(wj_req *r, void *p)
     int64_t held = db_int(rows, 0, 0), all = db_int(rows, 0, 1), here = db_int(rows, 0, 2);
     db_rows_free(rows);
     if (held) {
-        refuse(r, 409, "person_id", "one_per_session", json_pack("{s:o}", "appointment_id", appt_id_json(held)),
+        /* Its id only to those who may open it. */
+        bool shown = appt_may_act(r, "appointment.read", x->person, s->facility_id, s->area_path, 0);
+        refuse(r, 409, "person_id", "one_per_session",
+               shown ? json_pack("{s:o}", "appointment_id", appt_id_json(held)) : NULL,
                "the person already holds a place in this session");
         return false;
     }
@@ -1109,6 +1106,8 @@ static bool booking_party(wj_req *r, const appt_session *s, int64_t asked, int64
         wj_fail(r, 422, "unknown_reference", "person_id", "no such person");
         return false;
     }
+    /* Refusals too are about this person (a booking made says its appointment instead). */
+    wj_audit_subject(r, "person", *person);
     return true;
 }
 
@@ -1153,7 +1152,11 @@ static bool no_show_ok(wj_req *r, int64_t person, int64_t now)
     return true;
 }
 
-static bool pool_eligible(wj_req *r, int64_t person, const char *date, const char *pool, const char *field)
+/* Is the person eligible for `pool` on `date`? Which pools they are eligible for is said
+ * only to `tell` callers (the person or their family, online): to others it would say
+ * whether someone is military, disabled or pregnant. */
+static bool pool_eligible(wj_req *r, int64_t person, const char *date, const char *pool, const char *field,
+                          bool tell)
 {
     unsigned mask;
     wj_error e = {0};
@@ -1163,12 +1166,15 @@ static bool pool_eligible(wj_req *r, int64_t person, const char *date, const cha
     }
     if (mask & appt_pool_bit(pool))
         return true;
-    json_t *eligible = json_array();
-    for (int i = 0; i < APPT_NPOOLS; i++)
-        if (mask & appt_pool_bit(appt_pools[i].code))
-            json_array_append_new(eligible, json_string(appt_pools[i].code));
-    refuse(r, 422, field, "pool_eligibility", json_pack("{s:o}", "eligible", eligible),
-           "the person is not eligible for this pool on the session's day");
+    json_t *more = NULL;
+    if (tell) {
+        json_t *eligible = json_array();
+        for (int i = 0; i < APPT_NPOOLS; i++)
+            if (mask & appt_pool_bit(appt_pools[i].code))
+                json_array_append_new(eligible, json_string(appt_pools[i].code));
+        more = json_pack("{s:o}", "eligible", eligible);
+    }
+    refuse(r, 422, field, "pool_eligibility", more, "the person is not eligible for this pool on the session's day");
     return false;
 }
 
@@ -1185,7 +1191,7 @@ static void book(wj_req *r)
     }
     housekeep(r, sid, now);
     if (!booking_party(r, &x->s, asked, &x->person, &channel, &as) || !session_bookable(r, &x->s, now) ||
-        !pool_eligible(r, x->person, x->s.date, pool, "pool") ||
+        !pool_eligible(r, x->person, x->s.date, pool, "pool", strcmp(channel, "online") == 0) ||
         (strcmp(channel, "online") == 0 && !no_show_ok(r, x->person, now))) {
         free(x);
         return;
@@ -1247,7 +1253,7 @@ static db_rows *appt_in_scope(wj_req *r, const char *perm)
         return NULL;
     wj_audit_subject(r, "appointment", id);
     db_rows *rows = appt_load(r, id);
-    if (rows && !may_act(r, perm, db_int(rows, 0, AC_PERSON), db_int(rows, 0, AC_FACILITY),
+    if (rows && !appt_may_act(r, perm, db_int(rows, 0, AC_PERSON), db_int(rows, 0, AC_FACILITY),
                          db_text(rows, 0, AC_AREA), db_int(rows, 0, AC_BOOKED_BY))) {
         db_rows_free(rows);
         wj_fail(r, 404, "not_found", NULL, "appointment not found");
@@ -1379,54 +1385,9 @@ static void appt_attended(wj_req *r)
     attendance(r, "attended");
 }
 
-/* ---- lists scoped in SQL ---- */
+/* ---- lists scoped in SQL (appt_scope.c) ---- */
 
-typedef struct scoped_sql {
-    wj_buf sql;
-    db_val p[64]; /* PostgreSQL binds at most 64 */
-    int n;
-    char likes[16][WJ_PATH_MAX + 2];
-    int nlikes;
-} scoped_sql;
-
-static void add(scoped_sql *q, const char *fragment, db_val v)
-{
-    wj_buf_puts(&q->sql, fragment);
-    if (q->n < (int)WJ_ARRAY_LEN(q->p))
-        q->p[q->n++] = v;
-}
-
-/* " AND (…)": the rows of `alias` the caller holds `perm` over — at a facility of theirs,
- * in an area of theirs, for a person they cover, or made by them. */
-static void add_scope(wj_req *r, scoped_sql *q, const char *alias, const char *perm)
-{
-    unsigned roles = wj_perm_roles(perm);
-    char frag[96];
-    snprintf(frag, sizeof frag, " AND (%s.booked_by = ?", alias);
-    add(q, frag, DB_I(r->who->user_id));
-    for (int i = 0; i < r->who->ngrants; i++) {
-        const wj_grant *g = &r->who->grants[i];
-        if (!(roles & (1u << g->role)))
-            continue;
-        if (g->facility_id) {
-            snprintf(frag, sizeof frag, " OR %s.facility_id = ?", alias);
-            add(q, frag, DB_I(g->facility_id));
-        } else if (g->area_path[0] && q->nlikes < 16) {
-            wj_like_pattern(q->likes[q->nlikes], sizeof q->likes[0], "", g->area_path, "%");
-            snprintf(frag, sizeof frag, " OR %s.area_path LIKE ? ESCAPE '\\'", alias);
-            add(q, frag, DB_S(q->likes[q->nlikes++]));
-        } else if (g->person_id) {
-            int64_t persons[17];
-            persons[0] = mpi_resolve(wj_db_conn(r), g->person_id);
-            int n = mpi_managed_persons(r->conn, persons[0], persons + 1, 16);
-            for (int k = 0; k <= (n > 0 ? n : 0); k++) {
-                snprintf(frag, sizeof frag, " OR %s.person_id = ?", alias);
-                add(q, frag, DB_I(persons[k]));
-            }
-        }
-    }
-    wj_buf_puts(&q->sql, ")");
-}
+static const appt_scope_cols appt_cols = {"a.booked_by", "a.facility_id", "a.area_path", "a.person_id"};
 
 static void appt_list(wj_req *r)
 {
@@ -1440,29 +1401,27 @@ static void appt_list(wj_req *r)
     const char *date = wj_qparam(r, "date"), *status = wj_qparam(r, "status");
     if (person)
         person = mpi_resolve(wj_db_conn(r), person);
-    scoped_sql q = {0};
+    appt_sql q = {0};
     wj_buf_puts(&q.sql, APPT_SELECT APPT_FROM " WHERE 1 = 1");
-    if (wj_qparam(r, "person"))
-        add(&q, " AND a.person_id = ?", DB_I(person));
-    if (session)
-        add(&q, " AND a.session_id = ?", DB_I(session));
-    if (facility)
-        add(&q, " AND a.facility_id = ?", DB_I(facility));
-    if (date)
-        add(&q, " AND a.date = ?", DB_S(date));
-    if (status)
-        add(&q, " AND a.status = ?", DB_S(status));
-    if (pg.after)
-        add(&q, " AND a.id < ?", DB_I(pg.id));
-    add_scope(r, &q, "a", "appointment.read");
-    add(&q, " ORDER BY a.id DESC LIMIT ?", DB_I(pg.limit + 1));
-    db_rows *rows;
-    if (db_query(wj_db_conn(r), q.sql.data, q.p, q.n, &rows) != DB_OK) {
-        wj_buf_free(&q.sql);
-        wj_fail_internal(r, "appointments list");
-        return;
+    if (wj_qparam(r, "person")) {
+        appt_sql_persons(wj_db_conn(r), &q, "AND", "a.person_id", person);
+        q.one_person = true;
     }
-    wj_buf_free(&q.sql);
+    if (session)
+        appt_sql_add(&q, " AND a.session_id = ?", DB_I(session));
+    if (facility)
+        appt_sql_add(&q, " AND a.facility_id = ?", DB_I(facility));
+    if (date)
+        appt_sql_add(&q, " AND a.date = ?", DB_S(date));
+    if (status)
+        appt_sql_add(&q, " AND a.status = ?", DB_S(status));
+    if (pg.after)
+        appt_sql_add(&q, " AND a.id < ?", DB_I(pg.id));
+    appt_sql_scope(r, &q, &appt_cols, "appointment.read");
+    appt_sql_add(&q, " ORDER BY a.id DESC LIMIT ?", DB_I(pg.limit + 1));
+    db_rows *rows = appt_sql_run(r, &q, "appointments list");
+    if (!rows)
+        return;
     json_t *items = json_array();
     char *next;
     int n = wj_page_rows(&pg, rows, AC_ID, AC_ID, &next);
@@ -1476,28 +1435,8 @@ static void appt_list(wj_req *r)
 
 /* ---- figures for the commission ---- */
 
-/* " AND (…)": the places of facilities the caller holds `perm` over (facility and area
- * grants). */
-static void add_place_scope(wj_req *r, scoped_sql *q, const char *alias, const char *perm)
-{
-    unsigned roles = wj_perm_roles(perm);
-    char frag[96];
-    wj_buf_puts(&q->sql, " AND (1 = 0");
-    for (int i = 0; i < r->who->ngrants; i++) {
-        const wj_grant *g = &r->who->grants[i];
-        if (!(roles & (1u << g->role)))
-            continue;
-        if (g->facility_id) {
-            snprintf(frag, sizeof frag, " OR %s.facility_id = ?", alias);
-            add(q, frag, DB_I(g->facility_id));
-        } else if (g->area_path[0] && q->nlikes < 16) {
-            wj_like_pattern(q->likes[q->nlikes], sizeof q->likes[0], "", g->area_path, "%");
-            snprintf(frag, sizeof frag, " OR %s.area_path LIKE ? ESCAPE '\\'", alias);
-            add(q, frag, DB_S(q->likes[q->nlikes++]));
-        }
-    }
-    wj_buf_puts(&q->sql, ")");
-}
+/* The places of facilities the caller holds a grant at or over (no person grants). */
+static const appt_scope_cols place_cols = {NULL, "s.facility_id", "s.area_path", NULL};
 
 typedef struct fac_stats {
     int64_t id;
@@ -1569,20 +1508,19 @@ static void stats(wj_req *r)
     int n = 0;
     bool ok = true;
     for (int pass = 0; ok && pass < 2; pass++) {
-        scoped_sql q = {0};
+        appt_sql q = {0};
         wj_buf_puts(&q.sql, pass == 0 ? "SELECT s.facility_id, SUM(b.capacity), '', '', '' FROM appt_sessions s JOIN "
                                         "appt_buckets b ON b.session_id = s.id WHERE s.status = 'open'"
                                       : "SELECT s.facility_id, COUNT(*), a.status, a.channel, a.pool FROM appointments a "
                                         "JOIN appt_sessions s ON s.id = a.session_id WHERE 1 = 1");
-        add(&q, " AND s.date >= ?", DB_S(from));
-        add(&q, " AND s.date <= ?", DB_S(to));
+        appt_sql_add(&q, " AND s.date >= ?", DB_S(from));
+        appt_sql_add(&q, " AND s.date <= ?", DB_S(to));
         if (facility)
-            add(&q, " AND s.facility_id = ?", DB_I(facility));
-        add_place_scope(r, &q, "s", "appointment.stats");
+            appt_sql_add(&q, " AND s.facility_id = ?", DB_I(facility));
+        appt_sql_scope(r, &q, &place_cols, "appointment.stats");
         wj_buf_puts(&q.sql, pass == 0 ? " GROUP BY s.facility_id" : " GROUP BY s.facility_id, a.status, a.channel, a.pool");
-        db_rows *rows;
-        ok = db_query(wj_db_conn(r), q.sql.data, q.p, q.n, &rows) == DB_OK;
-        wj_buf_free(&q.sql);
+        db_rows *rows = appt_sql_run(r, &q, "appointment stats");
+        ok = rows != NULL;
         for (int i = 0; ok && i < rows->nrows; i++) {
             fac_stats *f = stats_of(&all, &n, db_int(rows, i, 0));
             long k = (long)db_int(rows, i, 1);
@@ -1612,9 +1550,8 @@ static void stats(wj_req *r)
         if (ok)
             db_rows_free(rows);
     }
-    if (!ok) {
+    if (!ok) { /* answered by appt_sql_run */
         free(all);
-        wj_fail_internal(r, "appointment stats");
         return;
     }
     fac_stats total = {0};
@@ -1684,7 +1621,9 @@ static void wait_join(wj_req *r)
         wj_fail(r, 422, "unknown_reference", "session_id", "no such session");
         return;
     }
-    if (!booking_party(r, &s, asked, &person, &channel, &as) || !session_bookable(r, &s, now))
+    /* A restricted resident waits no more than they book online. */
+    if (!booking_party(r, &s, asked, &person, &channel, &as) || !session_bookable(r, &s, now) ||
+        (strcmp(channel, "online") == 0 && !no_show_ok(r, person, now)))
         return;
     housekeep(r, sid, now);
     json_t *pools = json_object_get(r->body, "pools") ? json_deep_copy(json_object_get(r->body, "pools"))
@@ -1699,7 +1638,7 @@ static void wait_join(wj_req *r)
             wj_fail(r, 422, "invalid_value", field, "not a pool");
             return;
         }
-        if (!pool_eligible(r, person, s.date, json_string_value(v), field)) {
+        if (!pool_eligible(r, person, s.date, json_string_value(v), field, strcmp(channel, "online") == 0)) {
             json_decref(pools);
             return;
         }
@@ -1764,7 +1703,7 @@ static db_rows *wait_in_scope(wj_req *r, const char *perm)
         wj_fail_internal(r, "waitlist");
         return NULL;
     }
-    if (rows->nrows != 1 || !may_act(r, perm, db_int(rows, 0, 2), db_int(rows, 0, 6), db_text(rows, 0, 7),
+    if (rows->nrows != 1 || !appt_may_act(r, perm, db_int(rows, 0, 2), db_int(rows, 0, 6), db_text(rows, 0, 7),
                                      db_int(rows, 0, 5))) {
         db_rows_free(rows);
         wj_fail(r, 404, "not_found", NULL, "waiting-list entry not found");
@@ -1825,7 +1764,8 @@ static void wait_accept(wj_req *r)
                 wj_error_clear(&r->err);
                 refuse(r, 409, NULL, "no_offer", NULL, "there is no open offer (it may have expired)");
             }
-        } else if (limits_ok(r, db_int(w, 0, 2), s.date, s.department_id, offer)) {
+        } else if ((strcmp(db_text(a, 0, AC_CHANNEL), "online") != 0 || no_show_ok(r, db_int(w, 0, 2), now)) &&
+                   limits_ok(r, db_int(w, 0, 2), s.date, s.department_id, offer)) {
             if (db_exec(r->conn,
                         "UPDATE appointments SET status = 'booked', offer_expires_at = NULL, updated_at = ? WHERE id = ?",
                         DBP(DB_I(now), DB_I(offer)), NULL) != DB_OK ||
@@ -1842,6 +1782,8 @@ static void wait_accept(wj_req *r)
 
 static void wait_list(wj_req *r)
 {
+    /* Scope as for appointments: the entry's person, its session's facility and area. */
+    static const appt_scope_cols cols = {"w.created_by", "s.facility_id", "s.area_path", "w.person_id"};
     wj_page pg;
     if (!wj_page_parse(r, &pg))
         return;
@@ -1850,44 +1792,24 @@ static void wait_list(wj_req *r)
     wj_id_parse(wj_qparam(r, "session"), &session);
     if (person)
         person = mpi_resolve(wj_db_conn(r), person);
-    scoped_sql q = {0};
+    appt_sql q = {0};
     wj_buf_puts(&q.sql, "SELECT w.id, w.session_id, w.status FROM appt_waitlist w JOIN appt_sessions s "
                         "ON s.id = w.session_id WHERE 1 = 1");
-    if (wj_qparam(r, "person"))
-        add(&q, " AND w.person_id = ?", DB_I(person));
+    if (wj_qparam(r, "person")) {
+        appt_sql_persons(wj_db_conn(r), &q, "AND", "w.person_id", person);
+        q.one_person = true;
+    }
     if (session)
-        add(&q, " AND w.session_id = ?", DB_I(session));
+        appt_sql_add(&q, " AND w.session_id = ?", DB_I(session));
     if (pg.after)
-        add(&q, " AND w.id < ?", DB_I(pg.id));
-    /* Scope as for appointments: the entry's person, its session's facility and area. */
-    unsigned roles = wj_perm_roles("appointment.read");
-    add(&q, " AND (w.created_by = ?", DB_I(r->who->user_id));
-    for (int i = 0; i < r->who->ngrants; i++) {
-        const wj_grant *g = &r->who->grants[i];
-        if (!(roles & (1u << g->role)))
-            continue;
-        if (g->facility_id) {
-            add(&q, " OR s.facility_id = ?", DB_I(g->facility_id));
-        } else if (g->area_path[0] && q.nlikes < 16) {
-            wj_like_pattern(q.likes[q.nlikes], sizeof q.likes[0], "", g->area_path, "%");
-            add(&q, " OR s.area_path LIKE ? ESCAPE '\\'", DB_S(q.likes[q.nlikes++]));
-        } else if (g->person_id) {
-            int64_t persons[17];
-            persons[0] = mpi_resolve(wj_db_conn(r), g->person_id);
-            int n = mpi_managed_persons(r->conn, persons[0], persons + 1, 16);
-            for (int k = 0; k <= (n > 0 ? n : 0); k++)
-                add(&q, " OR w.person_id = ?", DB_I(persons[k]));
-        }
-    }
-    wj_buf_puts(&q.sql, ")");
-    add(&q, " ORDER BY w.id DESC LIMIT ?", DB_I(pg.limit + 1));
-    db_rows *rows;
-    if (db_query(wj_db_conn(r), q.sql.data, q.p, q.n, &rows) != DB_OK) {
-        wj_buf_free(&q.sql);
-        wj_fail_internal(r, "waitlist list");
+        appt_sql_add(&q, " AND w.id < ?", DB_I(pg.id));
+    appt_sql_scope(r, &q, &cols, "appointment.read");
+    appt_sql_add(&q, " ORDER BY w.id DESC LIMIT ?", DB_I(pg.limit + 1));
+    db_rows *rows = appt_sql_run(r, &q, "waitlist list");
+    if (!rows)
         return;
-    }
-    wj_buf_free(&q.sql);
+    if (person)
+        wj_audit_subject(r, "person", person);
     json_t *items = json_array();
     char *next;
     int n = wj_page_rows(&pg, rows, 0, 0, &next);
@@ -1907,13 +1829,13 @@ static void wait_list(wj_req *r)
 /* ---- notifications ---- */
 
 /* The persons whose notifications the caller reads: their own and those they manage. */
-static int caller_persons(wj_req *r, int64_t out[17])
+static int caller_persons(wj_req *r, int64_t out[APPT_MANAGED_MAX + 1])
 {
     int64_t own = own_person(r);
     if (!own)
         return 0;
     out[0] = mpi_resolve(wj_db_conn(r), own);
-    int n = mpi_managed_persons(r->conn, out[0], out + 1, 16);
+    int n = mpi_managed_persons(r->conn, out[0], out + 1, APPT_MANAGED_MAX);
     return 1 + (n > 0 ? n : 0);
 }
 
@@ -1922,27 +1844,23 @@ static void notifications_list(wj_req *r)
     wj_page pg;
     if (!wj_page_parse(r, &pg))
         return;
-    int64_t persons[17];
+    int64_t persons[APPT_MANAGED_MAX + 1];
     int np = caller_persons(r, persons);
     const char *unread = wj_qparam(r, "unread");
-    scoped_sql q = {0};
+    appt_sql q = {0};
     wj_buf_puts(&q.sql, "SELECT id, person_id, kind, text, ref_type, ref_id, created_at, read_at FROM notifications "
-                        "WHERE person_id IN (0");
+                        "WHERE (1 = 0");
     for (int i = 0; i < np; i++)
-        add(&q, ", ?", DB_I(persons[i]));
+        appt_sql_persons(wj_db_conn(r), &q, "OR", "person_id", persons[i]);
     wj_buf_puts(&q.sql, ")");
     if (unread && strcmp(unread, "true") == 0)
         wj_buf_puts(&q.sql, " AND read_at IS NULL");
     if (pg.after)
-        add(&q, " AND id < ?", DB_I(pg.id));
-    add(&q, " ORDER BY id DESC LIMIT ?", DB_I(pg.limit + 1));
-    db_rows *rows;
-    if (db_query(wj_db_conn(r), q.sql.data, q.p, q.n, &rows) != DB_OK) {
-        wj_buf_free(&q.sql);
-        wj_fail_internal(r, "notifications");
+        appt_sql_add(&q, " AND id < ?", DB_I(pg.id));
+    appt_sql_add(&q, " ORDER BY id DESC LIMIT ?", DB_I(pg.limit + 1));
+    db_rows *rows = appt_sql_run(r, &q, "notifications");
+    if (!rows)
         return;
-    }
-    wj_buf_free(&q.sql);
     json_t *items = json_array();
     char *next;
     int n = wj_page_rows(&pg, rows, 0, 0, &next);
@@ -1961,7 +1879,7 @@ static void notifications_list(wj_req *r)
 
 static void notification_read(wj_req *r)
 {
-    int64_t id, persons[17];
+    int64_t id, persons[APPT_MANAGED_MAX + 1];
     if (!wj_path_id(r, 0, "notification", &id))
         return;
     wj_audit_subject(r, "notification", id);
@@ -1971,9 +1889,11 @@ static void notification_read(wj_req *r)
         wj_fail_internal(r, "notification");
         return;
     }
+    /* Kept under the person's id of the day: it may since have been merged. */
+    int64_t whose = rows->nrows == 1 ? mpi_resolve(r->conn, db_int(rows, 0, 0)) : 0;
     bool mine = false;
-    for (int i = 0; rows->nrows == 1 && i < np; i++)
-        mine |= persons[i] == db_int(rows, 0, 0);
+    for (int i = 0; whose && i < np; i++)
+        mine |= persons[i] == whose;
     db_rows_free(rows);
     if (!mine) {
         wj_fail(r, 404, "not_found", NULL, "notification not found");

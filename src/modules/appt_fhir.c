@@ -448,13 +448,10 @@ static json_t *appointment_resource(wj_conn *c, const db_rows *rows, int i)
     return a;
 }
 
-/* The caller may read this appointment: a grant covering its person, facility or area,
- * or they booked it. */
 static bool may_read(wj_req *r, const db_rows *rows, int i)
 {
-    wj_target t = {.person_id = db_int(rows, i, AC_PERSON), .facility_id = db_int(rows, i, AC_FACILITY)};
-    snprintf(t.area_path, sizeof t.area_path, "%s", db_text(rows, i, AC_AREA));
-    return wj_covers(r, "appointment.read", &t) || db_int(rows, i, AC_BOOKED_BY) == r->who->user_id;
+    return appt_may_act(r, "appointment.read", db_int(rows, i, AC_PERSON), db_int(rows, i, AC_FACILITY),
+                        db_text(rows, i, AC_AREA), db_int(rows, i, AC_BOOKED_BY));
 }
 
 void appt_fhir_appointment_read(wj_req *r)
@@ -479,6 +476,7 @@ void appt_fhir_appointment_read(wj_req *r)
 
 void appt_fhir_appointment_search(wj_req *r)
 {
+    static const appt_scope_cols cols = {"a.booked_by", "a.facility_id", "a.area_path", "a.person_id"};
     const char *pp = wj_qparam(r, "patient"), *status = wj_qparam(r, "status");
     int64_t person;
     if (!pp || !ref_param(pp, "Patient", &person)) {
@@ -487,22 +485,27 @@ void appt_fhir_appointment_search(wj_req *r)
     }
     person = mpi_resolve(wj_db_conn(r), person);
     wj_audit_subject(r, "person", person);
-    db_rows *rows;
-    if (db_query(r->conn, APPT_SELECT APPT_FROM " WHERE a.person_id = ? ORDER BY a.slot_start DESC, a.id LIMIT ?",
-                 DBP(DB_I(person), DB_I(SEARCH_MAX)), &rows) != DB_OK) {
-        wj_fail_internal(r, "appointment search");
+    /* Scope and status in SQL, so that the limit counts only what the caller may see. */
+    appt_sql q = {.one_person = true};
+    wj_buf_puts(&q.sql, APPT_SELECT APPT_FROM " WHERE 1 = 1");
+    appt_sql_persons(wj_db_conn(r), &q, "AND", "a.person_id", person);
+    if (status) {
+        const char *native[2] = {NULL, NULL};
+        int n = 0; /* the native statuses shown as this one: at most two (cancelled, expired) */
+        for (int k = 0; appt_statuses[k].code && n < 2; k++)
+            if (strcmp(appointment_status(appt_statuses[k].code), status) == 0)
+                native[n++] = appt_statuses[k].code;
+        appt_sql_add(&q, " AND a.status IN (?", DB_S(native[0] ? native[0] : ""));
+        appt_sql_add(&q, ", ?)", DB_S(native[1] ? native[1] : ""));
+    }
+    appt_sql_scope(r, &q, &cols, "appointment.read");
+    appt_sql_add(&q, " ORDER BY a.slot_start DESC, a.id LIMIT ?", DB_I(SEARCH_MAX));
+    db_rows *rows = appt_sql_run(r, &q, "appointment search");
+    if (!rows)
         return;
-    }
     json_t *found = json_array();
-    for (int i = 0; i < rows->nrows; i++) {
-        if (!may_read(r, rows, i))
-            continue;
-        json_t *a = appointment_resource(r->conn, rows, i);
-        if (status && strcmp(status, json_string_value(json_object_get(a, "status"))) != 0)
-            json_decref(a);
-        else
-            json_array_append_new(found, a);
-    }
+    for (int i = 0; i < rows->nrows; i++)
+        json_array_append_new(found, appointment_resource(r->conn, rows, i));
     db_rows_free(rows);
     fhir_reply(r, 200, bundle(found));
 }

@@ -5,6 +5,7 @@
 #define WJ_APPT_STORE_H
 
 #include "../core/module.h"
+#include "../core/util.h"
 #include "appointments.h"
 
 /* Rules a deployment may tune (WEIJIAN_APPT_* environment variables, read once). */
@@ -22,6 +23,40 @@ typedef struct appt_config {
 extern appt_config appt_cfg;
 /* Reads the environment; false (after saying which variable on stderr) when one is bad. */
 bool appt_config_load(void);
+
+/* ---- scope: one record, and lists scoped in SQL (appt_scope.c) ---- */
+
+/* Does the caller hold `perm` over an appointment-like record (its person, facility and
+ * area), or — to read it or change it as a booking — did they make it (`by`)? */
+bool appt_may_act(wj_req *r, const char *perm, int64_t person, int64_t facility, const char *area, int64_t by);
+
+#define APPT_CLUSTER_MAX 8  /* ids of one person counted in a list: the current and merged ones */
+#define APPT_MANAGED_MAX 16 /* persons a resident manages, as lists see them */
+/* A query of fixed fragments and bound values. */
+typedef struct appt_sql {
+    wj_buf sql;
+    db_val p[64]; /* PostgreSQL binds at most 64 */
+    int n;
+    bool overflow; /* more values than fit: appt_sql_run refuses to run it */
+    bool one_person; /* the list is for one person (person=): a hotline operator's area counts */
+    char likes[16][WJ_PATH_MAX + 2];
+    int nlikes;
+} appt_sql;
+/* The columns a scope reads; `by` and `person` may be NULL (not scoped by them). */
+typedef struct appt_scope_cols {
+    const char *by, *facility, *area, *person;
+} appt_scope_cols;
+/* Appends `fragment` and binds `v` to its one placeholder. */
+void appt_sql_add(appt_sql *q, const char *fragment, db_val v);
+/* " OP COL IN (…)": the person and every id merged into it. */
+void appt_sql_persons(wj_conn *c, appt_sql *q, const char *op, const char *col, int64_t person);
+/* " AND (…)": the rows the caller holds `perm` over — made by them, at a facility of
+ * theirs, in an area of theirs, for a person they cover. A hotline operator's area counts
+ * only when the list is for one person (the caller on the line): else they see their own
+ * bookings, not the area's. */
+void appt_sql_scope(wj_req *r, appt_sql *q, const appt_scope_cols *col, const char *perm);
+/* Runs the query and frees its text; NULL after answering 500 (`what` in the log). */
+db_rows *appt_sql_run(wj_req *r, appt_sql *q, const char *what);
 
 extern const wj_enum appt_pools[], appt_channels[], appt_periods[], appt_fee_classes[], appt_owners[],
     appt_statuses[];

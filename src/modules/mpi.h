@@ -122,8 +122,13 @@ bool mpi_pools_on(wj_conn *c, int64_t person, const char *date, int elderly_age,
 /* The current person of an id and its scope (area path, as grants see it); false when
  * there is no such person. */
 bool mpi_person_scope(wj_conn *c, int64_t person, int64_t *current, char area_path[200]);
-/* The masked summary of a person, as the index's lists show it; NULL when none. */
+/* The masked summary of a person for other modules' lists: the index's list item without
+ * birth date and area (age stays); NULL when none. */
 json_t *mpi_person_summary(wj_conn *c, int64_t person);
+/* The current person of an id first, then the ids merged into it (what other modules
+ * may still hold from before a merge), at most `max`; 0 when no such person, -1 on a
+ * database error. */
+int mpi_cluster_ids(wj_conn *c, int64_t person, int64_t *out, int max);
 /* The persons a person manages through live family links (current ids), at most `max`;
  * -1 on a database error. */
 int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max);

@@ -66,7 +66,15 @@ bool mpi_person_scope(wj_conn *c, int64_t person, int64_t *current, char area_pa
 
 json_t *mpi_person_summary(wj_conn *c, int64_t person)
 {
-    return mpi_person_item(c, person);
+    /* Without the birth date and area: beside the masked ID number they would give back
+     * most of its hidden digits (area and birth date are what the mask hides). */
+    json_t *p = mpi_person_item(c, person);
+    if (p) {
+        json_object_del(p, "birth_date");
+        json_object_del(p, "area_code");
+        json_object_del(p, "area_name");
+    }
+    return p;
 }
 
 int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max)
@@ -80,6 +88,23 @@ int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max)
     int n = 0;
     for (int i = 0; i < rows->nrows && n < max; i++)
         out[n++] = mpi_resolve(c, db_int(rows, i, 0));
+    db_rows_free(rows);
+    return n;
+}
+
+int mpi_cluster_ids(wj_conn *c, int64_t person, int64_t *out, int max)
+{
+    int64_t current = mpi_resolve(c, person);
+    if (!current || max < 1)
+        return 0;
+    db_rows *rows;
+    if (db_query(c, MPI_CLUSTER_SQL "SELECT id FROM cluster ORDER BY id", DBP(DB_I(current)), &rows) != DB_OK)
+        return -1;
+    int n = 0;
+    out[n++] = current;
+    for (int i = 0; i < rows->nrows && n < max; i++)
+        if (db_int(rows, i, 0) != current)
+            out[n++] = db_int(rows, i, 0);
     db_rows_free(rows);
     return n;
 }

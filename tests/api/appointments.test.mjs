@@ -268,6 +268,18 @@ describe('booking', () => {
     const d = await book('hospital_staff', s.session_id, await person());
     assert.equal(d.json.channel, 'onsite');
     assert.equal(d.json.booked_as, 'desk');
+    // A community health centre's clinician refers: the referral channel. They follow their
+    // referral but record no attendance at the hospital.
+    const chc = (await srv.as('admin', 'GET', '/api/v1/facilities?type=chc&limit=1')).json.items[0];
+    await srv.addUser({ username: 'appt_chc_doctor', role: 'clinician', facility: chc.id });
+    const ref = await book('appt_chc_doctor', s.session_id, await person());
+    assert.equal(ref.status, 201, ref.text);
+    assert.equal(ref.json.channel, 'referral');
+    assert.equal(ref.json.booked_as, 'referral');
+    assert.equal((await srv.as('appt_chc_doctor', 'GET', `/api/v1/appointments/${ref.json.id}`)).status, 200);
+    const late = shift(ref.json.slot_start, 3600e3);
+    assertError(await asAt('appt_chc_doctor', late, 'POST', `/api/v1/appointments/${ref.json.id}/no-show`), 404, 'not_found');
+    assert.equal((await asAt('hospital_staff', late, 'GET', `/api/v1/appointments/${ref.json.id}`)).json.status, 'booked');
     // Another hospital's desk reaches no channel of this one.
     assertError(await book('appt_other_staff', s.session_id, await person()), 403, 'forbidden');
     // Reading: the resident her own and her family's; a stranger's is 404; other facilities' staff 404.
@@ -282,12 +294,44 @@ describe('booking', () => {
     assert.ok(ids.includes(x.id) && ids.includes(b.json.id) && !ids.includes(h.json.id), ids.join());
     const other = await srv.as('appt_other_staff', 'GET', `/api/v1/appointments?session=${s.session_id}`);
     assert.deepEqual(other.json.items, []);
+    // Lists name the person without birth date or area: beside the masked ID number they
+    // would give back the digits the mask hides.
+    const desk = await srv.as('hospital_staff', 'GET', `/api/v1/appointments?session=${s.session_id}`);
+    assert.equal(desk.json.items.length, 5);
+    for (const i of desk.json.items) {
+      assert.equal(i.person.birth_date, undefined);
+      assert.equal(i.person.area_code, undefined);
+      assert.equal(typeof i.person.age, 'number');
+    }
+    // A hotline operator lists the area's appointments of the caller on the line (person=);
+    // without it, only the bookings they made.
+    const op = await srv.as('hotline', 'GET', `/api/v1/appointments?session=${s.session_id}`);
+    assert.deepEqual(op.json.items.map((i) => i.id), [h.json.id]);
+    const caller = await srv.as('hotline', 'GET', `/api/v1/appointments?person=${ctx.me}&session=${s.session_id}`);
+    assert.deepEqual(caller.json.items.map((i) => i.id), [x.id]);
     // The booking and the personal read are in the audit trail.
     // (reads are written by the audit's background writer, in batches)
     await eventually(async () => {
       const audit = await srv.as('auditor', 'GET', `/api/v1/audit?resource_type=appointment&resource_id=${x.id}`);
       return audit.json.items.some((e) => e.method === 'POST' && e.status === 201) && audit.json.items.some((e) => e.method === 'GET' && e.username === 'resident');
     }, { what: 'the booking and the read in the audit trail' });
+  });
+
+  test('after a merge of persons the earlier appointments stay the person’s: listed, readable, by the family too', async () => {
+    const { sessions } = await schedule({ d: 6, buckets: [{ pool: 'general', channel: 'online', places: 3 }] });
+    const s = sessions[3];
+    const kid = await managed();
+    const a = await book('resident', s.session_id, kid);
+    assert.equal(a.status, 201, a.text);
+    const keep = await person();
+    const m = await srv.as('admin', 'POST', '/api/v1/mpi/merge', { body: { keep, merge: kid, reason: '同一人重复建档' } });
+    assert.equal(m.status, 200, m.text);
+    const got = await srv.as('resident', 'GET', `/api/v1/appointments/${a.json.id}`);
+    assert.equal(got.status, 200, got.text);
+    const list = await srv.as('resident', 'GET', `/api/v1/appointments?session=${s.session_id}`);
+    assert.deepEqual(list.json.items.map((i) => i.id), [a.json.id]);
+    const byPerson = await srv.as('hospital_staff', 'GET', `/api/v1/appointments?person=${keep}`);
+    assert.deepEqual(byPerson.json.items.map((i) => i.id), [a.json.id]);
   });
 
   test('the rules: full, one per session, per day and department, per day, release, past — each refusal changes nothing', async () => {
@@ -351,8 +395,13 @@ describe('booking', () => {
     const no = await book('hospital_staff', s.session_id, almost, 'elderly');
     assertError(no, 422, 'invalid_value', 'pool');
     assert.equal(no.json.error.details.rule, 'pool_eligibility');
-    assert.deepEqual(no.json.error.details.eligible, ['general']);
+    // Which pools a person is eligible for would tell the desk whether they are military,
+    // disabled or pregnant: only the person (or their family, online) is told.
+    assert.equal(no.json.error.details.eligible, undefined);
     assert.deepEqual(await sessionState(s.session_id), st);
+    const mine = await book('resident', s.session_id, await managed(), 'elderly');
+    assertError(mine, 422, 'invalid_value', 'pool');
+    assert.deepEqual(mine.json.error.details.eligible, ['general']);
     assert.equal((await book('hospital_staff', s.session_id, sixty, 'elderly')).json.pool, 'elderly');
     const soldier = await person({ sex: 'male' });
     const attr = await srv.as('admin', 'POST', `/api/v1/persons/${soldier}/attributes`, {
@@ -504,6 +553,10 @@ describe('time: release-back, cancellation, no-shows', () => {
     assertError(online, 422, 'invalid_value', 'person_id');
     assert.equal(online.json.error.details.rule, 'no_show_restriction');
     assert.equal(online.json.error.details.no_shows, 3);
+    // Nor through the waiting list.
+    const wait = await asAt('resident', t, 'POST', '/api/v1/waitlist', { body: { session_id: next.session_id, person_id: kid } });
+    assertError(wait, 422, 'invalid_value', 'person_id');
+    assert.equal(wait.json.error.details.rule, 'no_show_restriction');
     const phone = await asAt('hotline', t, 'POST', '/api/v1/appointments', { body: { session_id: next.session_id, person_id: kid } });
     assert.equal(phone.status, 201, phone.text);
     const att = await asAt('doctor', shift(phone.json.slot_start, 60e3), 'POST', `/api/v1/appointments/${phone.json.id}/attended`);
@@ -524,7 +577,9 @@ describe('time: release-back, cancellation, no-shows', () => {
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assertError(await srv.as('appt_other_doctor', 'POST', `/api/v1/schedules/${r.json.id}/leave`, { body: { dates: [s.date], reason: '进修' } }), 403, 'forbidden');
-    const leave = await srv.as('doctor', 'POST', `/api/v1/schedules/${r.json.id}/leave`, { body: { dates: [s.date], reason: '外出会诊' } });
+    // The longest reason (200 characters, 3 bytes each) is told whole.
+    const reason = '外出会诊'.repeat(50);
+    const leave = await srv.as('doctor', 'POST', `/api/v1/schedules/${r.json.id}/leave`, { body: { dates: [s.date], reason } });
     assert.equal(leave.status, 200, leave.text);
     assert.deepEqual(leave.json.sessions.map((x) => x.id), [s.session_id]);
     assert.deepEqual(leave.json.appointments.map((x) => x.id).sort(), [a.json.id, b.json.id].sort());
@@ -534,7 +589,7 @@ describe('time: release-back, cancellation, no-shows', () => {
     assert.equal(got.json.cancel_reason, 'leave');
     const notes = await srv.as('resident', 'GET', '/api/v1/notifications');
     const n = notes.json.items.find((x) => x.kind === 'session_cancelled' && x.ref_id === a.json.id);
-    assert.ok(n && n.text.includes('外出会诊'), notes.text);
+    assert.ok(n && n.text.includes(reason) && n.text.endsWith('挂号费将原路退还。'), notes.text);
     const again = await book('hospital_staff', s.session_id, await person());
     assertError(again, 422, 'invalid_value', 'session_id');
     assert.equal(again.json.error.details.rule, 'session_cancelled');

@@ -160,8 +160,9 @@ export async function render({ main, app, query, isCurrent }) {
 function downloadCsv(cols, rows, name) {
   const cell = (v) => {
     let s = v === null || v === undefined ? '' : String(v);
-    if (/^[=+\-@]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    // A number stays a number; anything else a spreadsheet could start a formula with is defused.
+    if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?%?$/.test(s)) s = `'${s}`;
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = [cols.map(([c]) => cell(c)).join(','), ...rows.map((f) => cols.map(([, v]) => cell(v(f))).join(','))];
   const blob = new Blob(['\ufeff' + lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });

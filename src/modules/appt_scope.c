@@ -1,0 +1,98 @@
+/* appt_scope.c — who may act on an appointment-like record, and the module's lists scoped
+ * in SQL: a query is built from fixed fragments and bound values only (never a value in
+ * the text), and the caller's grants become " AND (…)" over the listed rows' facility,
+ * area, person and maker. Declared in appt_store.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/util.h"
+#include "appt_store.h"
+#include "mpi.h"
+
+bool appt_may_act(wj_req *r, const char *perm, int64_t person, int64_t facility, const char *area, int64_t by)
+{
+    /* A referring clinician follows their referrals but records no attendance at the
+     * hospital: making a booking counts for reading and changing it as a booking only. */
+    bool maker = strcmp(perm, "appointment.read") == 0 || strcmp(perm, "appointment.book") == 0;
+    /* The record keeps the person's id of its day, which a merge may since have retired. */
+    wj_target t = {.person_id = mpi_resolve(wj_db_conn(r), person), .facility_id = facility};
+    snprintf(t.area_path, sizeof t.area_path, "%s", area);
+    return wj_covers(r, perm, &t) || (maker && r->who && by == r->who->user_id && wj_has_perm(r->who, perm));
+}
+
+void appt_sql_add(appt_sql *q, const char *fragment, db_val v)
+{
+    wj_buf_puts(&q->sql, fragment);
+    if (q->n < (int)WJ_ARRAY_LEN(q->p))
+        q->p[q->n++] = v;
+    else
+        q->overflow = true;
+}
+
+void appt_sql_persons(wj_conn *c, appt_sql *q, const char *op, const char *col, int64_t person)
+{
+    int64_t ids[APPT_CLUSTER_MAX];
+    int n = mpi_cluster_ids(c, person, ids, APPT_CLUSTER_MAX);
+    if (n <= 0) { /* no such person (or an error): the id as given, which matches nothing new */
+        ids[0] = person;
+        n = 1;
+    }
+    char frag[96];
+    snprintf(frag, sizeof frag, " %s %s IN (", op, col);
+    wj_buf_puts(&q->sql, frag);
+    for (int k = 0; k < n; k++)
+        appt_sql_add(q, k ? ", ?" : "?", DB_I(ids[k]));
+    wj_buf_puts(&q->sql, ")");
+}
+
+void appt_sql_scope(wj_req *r, appt_sql *q, const appt_scope_cols *col, const char *perm)
+{
+    unsigned roles = wj_perm_roles(perm);
+    char frag[96];
+    if (col->by) {
+        snprintf(frag, sizeof frag, " AND (%s = ?", col->by);
+        appt_sql_add(q, frag, DB_I(r->who->user_id));
+    } else {
+        wj_buf_puts(&q->sql, " AND (1 = 0");
+    }
+    for (int i = 0; i < r->who->ngrants; i++) {
+        const wj_grant *g = &r->who->grants[i];
+        if (!(roles & (1u << g->role)))
+            continue;
+        if (g->facility_id) {
+            snprintf(frag, sizeof frag, " OR %s = ?", col->facility);
+            appt_sql_add(q, frag, DB_I(g->facility_id));
+        } else if (g->area_path[0]) {
+            if (g->role == WJ_ROLE_HOTLINE_OPERATOR && !q->one_person)
+                continue;
+            if (q->nlikes == (int)WJ_ARRAY_LEN(q->likes)) {
+                q->overflow = true;
+                continue;
+            }
+            wj_like_pattern(q->likes[q->nlikes], sizeof q->likes[0], "", g->area_path, "%");
+            snprintf(frag, sizeof frag, " OR %s LIKE ? ESCAPE '\\'", col->area);
+            appt_sql_add(q, frag, DB_S(q->likes[q->nlikes++]));
+        } else if (g->person_id && col->person) {
+            /* The resident, the persons they manage, and what each was before a merge. */
+            int64_t persons[APPT_MANAGED_MAX + 1];
+            persons[0] = mpi_resolve(wj_db_conn(r), g->person_id);
+            int n = mpi_managed_persons(wj_db_conn(r), persons[0], persons + 1, APPT_MANAGED_MAX);
+            for (int k = 0; k <= (n > 0 ? n : 0); k++)
+                appt_sql_persons(wj_db_conn(r), q, "OR", col->person, persons[k]);
+        }
+    }
+    wj_buf_puts(&q->sql, ")");
+}
+
+db_rows *appt_sql_run(wj_req *r, appt_sql *q, const char *what)
+{
+    db_rows *rows = NULL;
+    /* Too many grants to bind (never seen in practice): an error, not a list that lost a
+     * condition. */
+    if (q->overflow || db_query(wj_db_conn(r), q->sql.data, q->p, q->n, &rows) != DB_OK) {
+        rows = NULL;
+        wj_fail_internal(r, what);
+    }
+    wj_buf_free(&q->sql);
+    return rows;
+}
