@@ -909,6 +909,7 @@ static const wj_schema book_schema = {"AppointmentBooking", book_fields};
 typedef struct book_ctx {
     appt_session s;
     int64_t person;
+    appt_person_ids ids; /* of the person: the rules count what was booked under each */
     bool waiting; /* the person is on the session's waiting list */
     char pool[12], channel[12], as[12];
     json_t *department, *doctor;
@@ -951,11 +952,20 @@ static int free_slot(wj_conn *c, const appt_session *s)
 /* Per person per day: per department and in all. */
 static bool limits_ok(wj_req *r, int64_t person, const char *date, int64_t department, int64_t except)
 {
+    appt_person_ids ids;
+    appt_person_ids_of(r->conn, person, &ids);
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
+             "WHERE person_id IN %s AND date = ? AND status IN " ACTIVE_STATUSES " AND id <> ?",
+             ids.in);
+    db_val p[APPT_CLUSTER_MAX + 3];
+    int k = appt_person_ids_bind(&ids, p, 1);
+    p[0] = DB_I(department);
+    p[k++] = DB_S(date);
+    p[k++] = DB_I(except);
     db_rows *rows;
-    if (db_query(r->conn,
-                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
-                 "WHERE person_id = ? AND date = ? AND status IN " ACTIVE_STATUSES " AND id <> ?",
-                 DBP(DB_I(department), DB_I(person), DB_S(date), DB_I(except)), &rows) != DB_OK) {
+    if (db_query(r->conn, sql, p, k, &rows) != DB_OK) {
         wj_fail_internal(r, "limits");
         return false;
     }
@@ -988,13 +998,18 @@ static bool book_job(wj_req *r, void *p)
         return false;
     }
     /* One place per session, per day and department, per day: the person's live
-     * appointments that day. */
+     * appointments that day (under any of their ids). */
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "SELECT COALESCE(MAX(CASE WHEN session_id = ? THEN id END), 0), COUNT(*), "
+             "COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
+             "WHERE person_id IN %s AND date = ? AND status IN " ACTIVE_STATUSES,
+             x->ids.in);
+    db_val v[APPT_CLUSTER_MAX + 3] = {DB_I(s->id), DB_I(s->department_id)};
+    int k = appt_person_ids_bind(&x->ids, v, 2);
+    v[k++] = DB_S(s->date);
     db_rows *rows;
-    if (db_query(c,
-                 "SELECT COALESCE(MAX(CASE WHEN session_id = ? THEN id END), 0), COUNT(*), "
-                 "COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
-                 "WHERE person_id = ? AND date = ? AND status IN " ACTIVE_STATUSES,
-                 DBP(DB_I(s->id), DB_I(s->department_id), DB_I(x->person), DB_S(s->date)), &rows) != DB_OK) {
+    if (db_query(c, sql, v, k, &rows) != DB_OK) {
         wj_fail_internal(r, "person's day");
         return false;
     }
@@ -1133,11 +1148,18 @@ static bool session_bookable(wj_req *r, const appt_session *s, int64_t now)
 /* Three no-shows (configurable) within the window restrict online booking for a while. */
 static bool no_show_ok(wj_req *r, int64_t person, int64_t now)
 {
+    appt_person_ids ids;
+    appt_person_ids_of(r->conn, person, &ids);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*), MAX(slot_start) FROM appointments WHERE person_id IN %s AND status = 'no_show' "
+             "AND slot_start > ?",
+             ids.in);
+    db_val p[APPT_CLUSTER_MAX + 1];
+    int k = appt_person_ids_bind(&ids, p, 0);
+    p[k++] = DB_I(now - (int64_t)appt_cfg.no_show_window_days * 86400000);
     db_rows *rows;
-    if (db_query(r->conn,
-                 "SELECT COUNT(*), MAX(slot_start) FROM appointments WHERE person_id = ? AND status = 'no_show' "
-                 "AND slot_start > ?",
-                 DBP(DB_I(person), DB_I(now - (int64_t)appt_cfg.no_show_window_days * 86400000)), &rows) != DB_OK) {
+    if (db_query(r->conn, sql, p, k, &rows) != DB_OK) {
         wj_fail_internal(r, "no-shows");
         return false;
     }
@@ -1196,6 +1218,7 @@ static void book(wj_req *r)
         free(x);
         return;
     }
+    appt_person_ids_of(c, x->person, &x->ids);
     /* Sold out already: say so at once, without a place in the writer's queue (the rush
      * after a release is mostly these). A place freed later is found by a later try. */
     appt_bucket b[APPT_MAX_BUCKETS];
@@ -1650,11 +1673,19 @@ static void wait_join(wj_req *r)
         free(text);
         return;
     }
-    if (db_query(r->conn,
-                 "SELECT (SELECT COUNT(*) FROM appointments WHERE session_id = ? AND person_id = ? AND status IN "
-                 ACTIVE_STATUSES "), (SELECT COUNT(*) FROM appt_waitlist WHERE session_id = ? AND person_id = ? AND "
-                 "status IN ('waiting', 'offered'))",
-                 DBP(DB_I(sid), DB_I(person), DB_I(sid), DB_I(person)), &rows) != DB_OK) {
+    appt_person_ids ids;
+    appt_person_ids_of(r->conn, person, &ids);
+    char sql[360];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT COUNT(*) FROM appointments WHERE session_id = ? AND person_id IN %s AND status IN "
+             ACTIVE_STATUSES "), (SELECT COUNT(*) FROM appt_waitlist WHERE session_id = ? AND person_id IN %s AND "
+             "status IN ('waiting', 'offered'))",
+             ids.in, ids.in);
+    db_val p[2 * APPT_CLUSTER_MAX + 2] = {DB_I(sid)};
+    int k = appt_person_ids_bind(&ids, p, 1);
+    p[k++] = DB_I(sid);
+    k = appt_person_ids_bind(&ids, p, k);
+    if (db_query(r->conn, sql, p, k, &rows) != DB_OK) {
         free(text);
         wj_fail_internal(r, "waitlist check");
         return;

@@ -29,19 +29,42 @@ void appt_sql_add(appt_sql *q, const char *fragment, db_val v)
         q->overflow = true;
 }
 
+void appt_person_ids_of(wj_conn *c, int64_t person, appt_person_ids *out)
+{
+    out->n = mpi_cluster_ids(c, person, out->id, APPT_CLUSTER_MAX);
+    if (out->n <= 0) { /* no such person (or an error): the id as given */
+        out->id[0] = person;
+        out->n = 1;
+    }
+    char *w = out->in;
+    *w++ = '(';
+    for (int k = 0; k < out->n; k++) {
+        if (k) {
+            *w++ = ',';
+            *w++ = ' ';
+        }
+        *w++ = '?';
+    }
+    *w++ = ')';
+    *w = '\0';
+}
+
+int appt_person_ids_bind(const appt_person_ids *ids, db_val *p, int k)
+{
+    for (int i = 0; i < ids->n; i++)
+        p[k++] = DB_I(ids->id[i]);
+    return k;
+}
+
 void appt_sql_persons(wj_conn *c, appt_sql *q, const char *op, const char *col, int64_t person)
 {
-    int64_t ids[APPT_CLUSTER_MAX];
-    int n = mpi_cluster_ids(c, person, ids, APPT_CLUSTER_MAX);
-    if (n <= 0) { /* no such person (or an error): the id as given, which matches nothing new */
-        ids[0] = person;
-        n = 1;
-    }
+    appt_person_ids ids;
+    appt_person_ids_of(c, person, &ids);
     char frag[96];
     snprintf(frag, sizeof frag, " %s %s IN (", op, col);
     wj_buf_puts(&q->sql, frag);
-    for (int k = 0; k < n; k++)
-        appt_sql_add(q, k ? ", ?" : "?", DB_I(ids[k]));
+    for (int k = 0; k < ids.n; k++)
+        appt_sql_add(q, k ? ", ?" : "?", DB_I(ids.id[k]));
     wj_buf_puts(&q->sql, ")");
 }
 

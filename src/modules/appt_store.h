@@ -32,6 +32,16 @@ bool appt_may_act(wj_req *r, const char *perm, int64_t person, int64_t facility,
 
 #define APPT_CLUSTER_MAX 8  /* ids of one person counted in a list: the current and merged ones */
 #define APPT_MANAGED_MAX 16 /* persons a resident manages, as lists see them */
+/* The ids a person's records may be held under: the current id first, then the ids merged
+ * into it (appointments keep the person id of their day), with "(?, …)" for an IN. */
+typedef struct appt_person_ids {
+    int64_t id[APPT_CLUSTER_MAX];
+    int n;
+    char in[APPT_CLUSTER_MAX * 3 + 2];
+} appt_person_ids;
+void appt_person_ids_of(wj_conn *c, int64_t person, appt_person_ids *out);
+/* Binds the ids at p[k], p[k + 1], …; the index after them. */
+int appt_person_ids_bind(const appt_person_ids *ids, db_val *p, int k);
 /* A query of fixed fragments and bound values. */
 typedef struct appt_sql {
     wj_buf sql;

@@ -332,6 +332,11 @@ describe('booking', () => {
     assert.deepEqual(list.json.items.map((i) => i.id), [a.json.id]);
     const byPerson = await srv.as('hospital_staff', 'GET', `/api/v1/appointments?person=${keep}`);
     assert.deepEqual(byPerson.json.items.map((i) => i.id), [a.json.id]);
+    // The rules count what was booked under the merged record: no second place in the session.
+    const again = await book('resident', s.session_id, keep);
+    assertError(again, 409, 'conflict', 'person_id');
+    assert.equal(again.json.error.details.rule, 'one_per_session');
+    assert.equal(again.json.error.details.appointment_id, a.json.id);
   });
 
   test('the rules: full, one per session, per day and department, per day, release, past — each refusal changes nothing', async () => {
