@@ -9,72 +9,36 @@
 //   WEIJIAN_BIN=build/test/weijian WEIJIAN_DEMO_RESIDENTS=300 node --test tests/browser/appointments.test.mjs
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer, test } from '../api/harness.mjs';
+import { openBrowser } from './browser.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP = { timeout: 60000 };
 const HOSPITAL = '济南市第一人民医院';
 
 let srv;
+let browser;
 let ctx;
 let page;
-let profile;
+let shot;
+let noProblems;
 let hospital; // the demo hospital's id
-const problems = [];
 
 const shanghaiDay = (offset = 0) => new Date(Date.now() + 8 * 3600e3 + offset * 86400e3).toISOString().slice(0, 10);
 
 before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
   srv = await startServer();
   const r = await srv.as('admin', 'GET', `/api/v1/facilities?q=${encodeURIComponent(HOSPITAL)}&limit=1`);
   assert.equal(r.status, 200, r.text);
   hospital = r.json.items[0].id;
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wj-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1366, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-    acceptDownloads: true,
-  });
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|404|409|422)/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => {
-    if (!/aborted/i.test(r.failure()?.errorText ?? '')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  await ctx.route(/.*/, (route) => {
-    if (route.request().url().startsWith(srv.base)) return route.continue();
-    problems.push(`external request: ${route.request().url()}`);
-    return route.abort();
-  });
+  browser = await openBrowser(srv.base, { consoleStatuses: [401, 404, 409, 422], acceptDownloads: true });
+  ({ ctx, page, shot, noProblems } = browser);
 });
 
 after(async () => {
-  await ctx?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await srv?.stop();
 });
-
-async function shot(name, { fullPage = true } = {}) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage });
-}
-
-function noProblems(what) {
-  assert.deepEqual(problems.splice(0), [], `${what}: browser problems`);
-}
 
 async function login(username) {
   await ctx.clearCookies();

@@ -8,79 +8,30 @@
 //
 // CHROMIUM overrides the browser (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer, test } from '../api/harness.mjs';
+import { openBrowser } from './browser.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP = { timeout: 60000 };
 
 let srv;
-let ctx;
+let browser;
 let page;
-let profile;
-const problems = []; // console errors and failed requests the console should never cause
+let shot;
+let noProblems;
 
 before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
   srv = await startServer();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wj-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1366, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'UTC', // dates must still show in Beijing time
-  });
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    // A rejected request (the edit with beds = -5, a 404 for the road network) is logged by
-    // Chromium as a failed resource load; anything else at error level is a bug.
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|404|422)/.test(m.text()))
-      problems.push(`console: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => {
-    if (!/aborted/i.test(r.failure()?.errorText ?? '')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  // Nothing may leave the machine: every request goes to the test server.
-  await ctx.route(/.*/, (route) => {
-    if (route.request().url().startsWith(srv.base)) return route.continue();
-    problems.push(`external request: ${route.request().url()}`);
-    return route.abort();
-  });
+  // A rejected request (the edit with beds = -5, a 404 for the road network) is logged by
+  // Chromium as a failed resource load; anything else at error level is a bug.
+  browser = await openBrowser(srv.base, { consoleStatuses: [401, 404, 422] });
+  ({ page, shot, noProblems } = browser);
 });
 
 after(async () => {
-  await ctx?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await srv?.stop();
 });
-
-/* fullPage: false for a view scrolled to a field or with a dialog open (sticky and fixed
- * parts would land mid-page in a full-page capture). */
-async function shot(name, { fullPage = true } = {}) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage });
-}
-
-function noProblems(what) {
-  assert.deepEqual(problems.splice(0), [], `${what}: browser problems`);
-}
 
 test('static serving: index for console routes, ETag and 304, gzip, security headers', STEP, async () => {
   for (const p of ['/', '/facilities', '/areas/370100000000', '/facilities/123/edit']) {

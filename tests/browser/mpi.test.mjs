@@ -12,79 +12,41 @@
 //
 // CHROMIUM overrides the browser (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer, test } from '../api/harness.mjs';
+import { openBrowser } from './browser.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const STEP = { timeout: 60000 };
 
 let srv;
-let ctx;
+let browser;
 let page;
-let profile;
+let shot;
+let noProblems;
 let hospitals; // two general hospitals of the demo city: [{id, name}]
-const problems = [];
 
 before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
   srv = await startServer();
   const token = await srv.login('admin');
   const r = await srv.req('GET', '/api/v1/facilities?type=general_hospital&area=370102000000&limit=2', { token });
   assert.equal(r.status, 200, r.text);
   hospitals = r.json.items.map((f) => ({ id: f.id, name: f.name }));
   assert.equal(hospitals.length, 2, 'two hospitals in 历下区');
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wj-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1366, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-  });
-  page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.setDefaultTimeout(15000);
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    // Rejected requests the test provokes (422 registration, 404 out of scope) are logged
-    // by Chromium as failed resource loads; anything else at error level is a bug.
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|404|422)/.test(m.text()))
-      problems.push(`console: ${m.text()}`);
-  });
-  page.on('requestfailed', (r) => {
-    if (!/aborted/i.test(r.failure()?.errorText ?? '')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
+  // Rejected requests the test provokes (422 registration, 404 out of scope) are logged
+  // by Chromium as failed resource loads; anything else at error level is a bug.
+  browser = await openBrowser(srv.base, { consoleStatuses: [401, 404, 422] });
+  ({ page, shot, noProblems } = browser);
   page.on('request', (r) => {
     // Names, phones and ID numbers never go in a URL.
     const u = decodeURIComponent(r.url());
-    if (/張建華|张建华|13912345678|A1001|B2002/.test(u)) problems.push(`personal data in a URL: ${u}`);
-  });
-  await ctx.route(/.*/, (route) => {
-    if (route.request().url().startsWith(srv.base)) return route.continue();
-    problems.push(`external request: ${route.request().url()}`);
-    return route.abort();
+    if (/張建華|张建华|13912345678|A1001|B2002/.test(u)) browser.problems.push(`personal data in a URL: ${u}`);
   });
 });
 
 after(async () => {
-  await ctx?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await srv?.stop();
 });
-
-async function shot(name, { fullPage = true } = {}) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage });
-}
-
-function noProblems(what) {
-  assert.deepEqual(problems.splice(0), [], `${what}: browser problems`);
-}
 
 async function login(username) {
   await page.goto(`${srv.base}/login`);
