@@ -115,6 +115,20 @@ unsigned appt_pool_bit(const char *pool)
     return 0;
 }
 
+const char *appt_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+int64_t appt_body_id(const json_t *o, const char *key)
+{
+    int64_t id = 0;
+    const char *s = appt_str(o, key);
+    if (s)
+        wj_id_parse(s, &id);
+    return id;
+}
+
 bool appt_hhmm(const char *s, int *minute)
 {
     /* HH:MM, also H:MM and HH:MM:00 (what time inputs send), Asia/Shanghai wall clock. */

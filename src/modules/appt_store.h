@@ -1,6 +1,9 @@
 /* appt_store.h — shared by the files of the appointments module only: appointments.c
- * (routes and handlers), appt_store.c (rules and storage), appt_demo.c. Other modules use
- * appointments.h. The rules are in docs/appointments.md. */
+ * (the route table; slots, booking, one appointment, the waiting list, notifications),
+ * appt_schedules.c (schedules and leave), appt_stats.c (the commission's figures),
+ * appt_fhir.c (FHIR R4), appt_scope.c (who may act; lists scoped in SQL), appt_store.c
+ * (rules and storage), appt_demo.c. Other modules use appointments.h. The rules are in
+ * docs/appointments.md. */
 #ifndef WJ_APPT_STORE_H
 #define WJ_APPT_STORE_H
 
@@ -23,6 +26,26 @@ typedef struct appt_config {
 extern appt_config appt_cfg;
 /* Reads the environment; false (after saying which variable on stderr) when one is bad. */
 bool appt_config_load(void);
+
+/* A string member of a JSON body, NULL when absent or not a string. */
+const char *appt_str(const json_t *o, const char *key);
+/* An id member of a JSON body (a decimal string), 0 when absent or malformed. */
+int64_t appt_body_id(const json_t *o, const char *key);
+/* The statuses that hold a place. */
+#define APPT_ACTIVE_STATUSES "('booked', 'offered')"
+
+/* Schedules and leave (appt_schedules.c): handlers, targets and body schemas of the routes. */
+extern const wj_schema appt_schedule_schema, appt_schedule_patch_schema, appt_leave_schema;
+bool appt_schedule_create_target(wj_req *r, wj_target *t);
+bool appt_schedule_target(wj_req *r, wj_target *t);
+void appt_schedule_create(wj_req *r);
+void appt_schedule_get(wj_req *r);
+void appt_schedule_list(wj_req *r);
+void appt_schedule_update(wj_req *r);
+void appt_schedule_leave(wj_req *r);
+
+/* GET /api/v1/appointments/stats (appt_stats.c). */
+void appt_stats(wj_req *r);
 
 /* ---- scope: one record, and lists scoped in SQL (appt_scope.c) ---- */
 
