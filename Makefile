@@ -94,6 +94,7 @@ fuzz:
 
 bench: weijian
 	bench/http/bench.sh
+	bench/mpi/bench.sh
 	bench/booking/bench.sh
 
 format-check:
