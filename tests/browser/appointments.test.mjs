@@ -205,6 +205,18 @@ test('a hotline operator finds a caller in the person index and books for them b
   assert.equal(a.json.booked_as, 'operator');
   assert.equal(a.json.person.name, '孙桂兰');
   await shot('appt-04-operator-booked');
+  // The caller's appointments: found through the person index on the list page (an
+  // operator's list shows only their own bookings until a patient is chosen).
+  await page.getByRole('navigation', { name: '预约诊疗' }).getByRole('link', { name: '预约记录' }).click();
+  await page.waitForURL(/\/appointments$/);
+  const patient = page.getByTestId('appt-patient');
+  await patient.getByLabel('就诊人 · 姓名').fill('孙桂兰');
+  await patient.getByRole('button', { name: '查询' }).click();
+  await patient.locator('.finder-list li', { hasText: '孙桂兰' }).first().getByRole('button').click();
+  await page.waitForURL(/\/appointments\?person=\d+$/);
+  await page.locator(`tr[data-appointment="${id}"]`).waitFor();
+  assert.equal(await page.getByTestId('appt-patient-name').textContent(), '孙桂兰');
+  await shot('appt-04b-operator-caller-list');
   noProblems('operator books for a caller');
 });
 

@@ -1,10 +1,13 @@
 // appt-list.js — 我的预约 / 预约记录: the appointments in the caller's scope (GET
-// /api/v1/appointments, newest first; a resident's own and their family's), with cancel
+// /api/v1/appointments, newest first; a resident's own and their family's; staff may
+// narrow it to one patient found in the person index, which is how a hotline operator
+// sees a caller's appointments: without it they see the bookings they made), with cancel
 // before the cutoff, attendance and no-show for the facility, and the waiting-list entries
 // with the offers to accept or decline (POST /api/v1/waitlist/{id}/accept, DELETE).
 import * as api from '../api.js';
 import { t } from '../i18n.js';
 import { clear, confirmDialog, errorBlock, field, h, pageTitle, pager, select, toast } from '../ui.js';
+import { personFinder } from './mpi-common.js';
 import {
   apptErrorText,
   apptTabs,
@@ -26,6 +29,12 @@ export async function render({ main, app, query }) {
   const resident = isResident(app);
   const status = STATUSES.includes(query.get('status')) ? query.get('status') : '';
   const date = /^\d{4}-\d{2}-\d{2}$/.test(query.get('date') ?? '') ? query.get('date') : '';
+  // One patient (an opaque id: never a name or an ID number in the URL).
+  const person = resident ? '' : /^\d{1,20}$/.test(query.get('person') ?? '') ? query.get('person') : '';
+  const link = (over) => {
+    const qs = new URLSearchParams(Object.entries({ date, status, person, ...over }).filter(([, v]) => v)).toString();
+    return `/appointments${qs ? `?${qs}` : ''}`;
+  };
   const statusSel = select(STATUSES.map((s) => [s, t(`appt.status.${s}`)]), status, { name: 'status' }, t('common.all'));
   const dateIn = h('input', { type: 'date', name: 'date', value: date });
   const form = h(
@@ -37,15 +46,36 @@ export async function render({ main, app, query }) {
   );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const qs = new URLSearchParams(Object.entries({ date: dateIn.value, status: statusSel.value }).filter(([, v]) => v)).toString();
-    app.navigate(`/appointments${qs ? `?${qs}` : ''}`);
+    app.navigate(link({ date: dateIn.value, status: statusSel.value }));
   });
+  // --- one patient (staff) ---
+  const who = h('div', { 'data-testid': 'appt-patient' });
+  if (!resident) {
+    const finder = personFinder((pp) => app.navigate(link({ person: pp.id })), { label: t('appt.onbehalf.person') });
+    if (person) {
+      clear(
+        who,
+        h(
+          'p',
+          { class: 'notice notice-info' },
+          `${t('appt.list.patient')}：`,
+          h('strong', { 'data-testid': 'appt-patient-name' }, '…'),
+          ' ',
+          h('a', { class: 'btn btn-small', href: link({ person: '' }) }, t('appt.list.patient.clear')),
+        ),
+      );
+    } else {
+      clear(who, h('p', { class: 'muted small' }, t('appt.list.patient.hint')), finder);
+    }
+  }
   const marks = app.hasPerm('appointment.attendance');
   const cols = [t('appt.time'), t('appt.department'), t('appt.person'), t('appt.pool'), t('appt.channel'), t('appt.status'), ''];
   const tbody = h('tbody', {});
   const p = pager(async (cursor) => {
     try {
-      const page = await api.get('/api/v1/appointments', { status, date, limit: 20, cursor });
+      const page = await api.get('/api/v1/appointments', { status, date, person, limit: 20, cursor });
+      const named = who.querySelector('[data-testid="appt-patient-name"]');
+      if (named && page.items[0]?.person) named.textContent = page.items[0].person.name;
       clear(tbody, page.items.length ? page.items.map(row) : h('tr', {}, h('td', { colspan: cols.length, class: 'empty' }, resident && !status && !date ? t('appt.mine.none') : t('appt.list.none'))));
       return page.next_cursor;
     } catch (e) {
@@ -102,7 +132,7 @@ export async function render({ main, app, query }) {
   const waits = h('div', { 'aria-live': 'polite' });
   async function loadWaits() {
     try {
-      const page = await api.get('/api/v1/waitlist', { limit: 50 });
+      const page = await api.get('/api/v1/waitlist', { person, limit: 50 });
       const live = page.items.filter((w) => w.status === 'waiting' || w.status === 'offered');
       const sessions = new Map();
       await Promise.all(
@@ -175,7 +205,7 @@ export async function render({ main, app, query }) {
     main,
     pageTitle(resident ? t('appt.tab.mine') : t('appt.tab.list'), ...actions),
     apptTabs('mine', app),
-    h('section', { class: 'card' }, form),
+    h('section', { class: 'card' }, form, resident ? null : who),
     h(
       'section',
       { class: 'card' },
