@@ -1,9 +1,11 @@
-/* cmd_db.c — `weijian init`, `weijian migrate`, `weijian backup`. */
+/* cmd_db.c — `weijian init`, `weijian migrate`, `weijian backup`, `weijian sweep`. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "migrate.h"
+#include "sweep.h"
 
 int cmd_init(int argc, char **argv)
 {
@@ -59,4 +61,29 @@ int cmd_backup(int argc, char **argv)
     if (rc == 0)
         fprintf(stderr, "backup: written to %s\n", to);
     return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    const char *help = "usage: weijian sweep [--db PATH|URL]\n\n"
+                       "Runs the modules' clock-driven housekeeping once, as the server does every\n"
+                       "$WEIJIAN_SWEEP_SECONDS: waiting-list offers past their time expire, their places\n"
+                       "are offered to the next in line, and both are notified. Prints what changed.\n";
+    const char *db = NULL;
+    int rc = cli_parse_db_opts(argc, argv, help, &db, NULL);
+    if (rc >= 0)
+        return rc;
+    wj_db *d = cli_db_open(cli_db_url(db), 1);
+    if (!d)
+        return 1;
+    if (!wj_schema_current(d)) {
+        db_close(d);
+        return 1;
+    }
+    int n = wj_sweep_once(d, wj_now_ms());
+    db_close(d);
+    if (n < 0)
+        return 1;
+    printf("sweep: %d settled\n", n);
+    return 0;
 }

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "http.h"
 #include "migrate.h"
+#include "sweep.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -16,7 +17,9 @@ static void usage(FILE *out)
           "SIGTERM or SIGINT stops accepting, finishes requests in flight and exits.\n\n"
           "  --listen HOST:PORT  address to listen on (default $WEIJIAN_LISTEN, else 127.0.0.1:8080)\n"
           "  --db PATH|URL       SQLite file or postgresql:// URL (default $WEIJIAN_DB, else var/weijian.db)\n"
-          "  --threads N         worker threads (default 4)\n",
+          "  --threads N         worker threads (default 4)\n\n"
+          "Clock-driven housekeeping (an expired waiting-list offer passes to the next in line)\n"
+          "runs every $WEIJIAN_SWEEP_SECONDS seconds (1..3600, default 30); see `weijian sweep`.\n",
           out);
 }
 
@@ -50,16 +53,19 @@ int cmd_serve(int argc, char **argv)
     }
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
-    /* One connection per worker, plus the audit writer, the group-commit writer and a spare
-     * for /healthz under load. */
-    wj_db *db = cli_db_open(cli_db_url(dbflag), (int)threads + 3);
+    int sweep = wj_sweep_period();
+    if (sweep < 0)
+        return 2;
+    /* One connection per worker, plus the audit writer, the group-commit writer, the
+     * sweeper and a spare for /healthz under load. */
+    wj_db *db = cli_db_open(cli_db_url(dbflag), (int)threads + 4);
     if (!db)
         return 1;
     if (!wj_schema_current(db)) {
         db_close(db);
         return 1;
     }
-    wj_server_opts o = {.listen = listen, .threads = (int)threads};
+    wj_server_opts o = {.listen = listen, .threads = (int)threads, .sweep_seconds = sweep};
     int rc = wj_http_serve(db, &o);
     db_close(db);
     return rc;

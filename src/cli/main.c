@@ -24,6 +24,7 @@ static const wj_command commands[] = {
     {"demo", cmd_demo, "load the demo city and print the demo logins"},
     {"user", cmd_user, "manage accounts (user add)"},
     {"backup", cmd_backup, "copy the database to a file while it is in use"},
+    {"sweep", cmd_sweep, "run the clock-driven housekeeping once (expired waiting-list offers)"},
     {"import", cmd_import, "add facilities or persons from a CSV file (import facilities|persons FILE.csv)"},
     {"generate", cmd_generate, "write synthetic persons as CSV (generate persons --count N)"},
     {NULL, NULL, NULL},

@@ -19,6 +19,7 @@
 #include "commitq.h"
 #include "dispatch.h"
 #include "router.h"
+#include "sweep.h"
 #include "util.h"
 #include "web.h"
 
@@ -338,6 +339,8 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
 
     wj_audit_start(db);
     wj_commitq_start(db);
+    if (opts->sweep_seconds > 0)
+        wj_sweep_start(db, opts->sweep_seconds);
     park_stop = false;
     pthread_create(&park_thread, NULL, park_main, NULL);
     unsigned flags =
@@ -352,6 +355,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     if (!d) {
         fprintf(stderr, "weijian: cannot listen on %s (in use, or not an address of this machine)\n", opts->listen);
         park_shutdown();
+        wj_sweep_stop();
         wj_commitq_stop();
         wj_audit_stop();
         return 1;
@@ -364,6 +368,7 @@ int wj_http_serve(wj_db *db, const wj_server_opts *opts)
     fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
     /* Stop accepting, let in-flight requests finish, then drain the audit queue. */
     MHD_quiesce_daemon(d);
+    wj_sweep_stop();
     wj_commitq_stop(); /* queued group commits are made and answered */
     park_shutdown();   /* delayed answers go out now */
     MHD_stop_daemon(d);

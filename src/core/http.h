@@ -13,6 +13,7 @@ typedef struct wj_server_opts {
     const char *listen; /* "127.0.0.1:8080" or "[::1]:8080" or ":8080" */
     int threads;        /* worker threads */
     size_t body_limit;
+    int sweep_seconds; /* the modules' clock-driven housekeeping every this many seconds (0: none) */
 } wj_server_opts;
 
 /* Serves until SIGTERM or SIGINT, then drains in-flight requests and returns 0.

@@ -133,6 +133,9 @@ typedef struct wj_module {
     /* Only the person index provides this: does a person grant (a resident's own person)
      * cover a target person — the same person after merges, or one it manages? */
     bool (*person_covers)(wj_conn *c, int64_t grant_person, int64_t target_person);
+    /* Clock-driven housekeeping at `now` (sweep.h), each change in its own transaction:
+     * how many things it settled, -1 on a database error. NULL when none. */
+    int (*sweep)(wj_conn *c, int64_t now);
 } wj_module;
 
 /* NULL-terminated, in registration order (src/modules/registry.c). */

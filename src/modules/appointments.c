@@ -96,25 +96,53 @@ static int64_t own_person(const wj_req *r)
 /* Clock-driven changes of a session — a waiting-list offer past its time passes to the
  * next in line — are housekeeping, not the caller's doing: committed on their own before
  * the caller's request runs (a read too: it shows what the clock made of the session), so
- * that a refused request still changes nothing. */
-static void housekeep(wj_req *r, int64_t session, int64_t now)
+ * that a refused request still changes nothing; and by the server's sweep (appt_sweep)
+ * when nobody looks. settle_due settles one session in a transaction of its own: 1 when it
+ * did, 0 when nothing was due, -1 on a database error. */
+static int settle_due(wj_conn *c, int64_t session, int64_t now)
 {
-    wj_conn *c = wj_db_conn(r);
     db_rows *rows;
     if (db_query(c,
                  "SELECT 1 FROM appointments WHERE session_id = ? AND status = 'offered' AND offer_expires_at <= ? "
                  "LIMIT 1",
                  DBP(DB_I(session), DB_I(now)), &rows) != DB_OK)
-        return;
+        return -1;
     bool due = rows->nrows > 0;
     db_rows_free(rows);
+    if (!due)
+        return 0;
+    if (db_begin(c, true) != DB_OK)
+        return -1;
     appt_session s;
-    if (!due || db_begin(c, true) != DB_OK)
-        return;
-    if (appt_session_load(c, session, &s) && appt_settle(c, &s, now))
-        db_commit(c);
-    else
-        db_rollback(c);
+    if (appt_session_load(c, session, &s) && appt_settle(c, &s, now) && db_commit(c) == DB_OK)
+        return 1;
+    db_rollback(c);
+    return -1;
+}
+
+static void housekeep(wj_req *r, int64_t session, int64_t now)
+{
+    settle_due(wj_db_conn(r), session, now);
+}
+
+/* The module's sweep (core/sweep.h): the sessions holding an offer past its time are
+ * settled as a request touching them would, so the next in line is offered the place and
+ * both are told without waiting for anyone to look. */
+static int appt_sweep(wj_conn *c, int64_t now)
+{
+    db_rows *rows;
+    if (db_query(c,
+                 "SELECT DISTINCT session_id FROM appointments WHERE status = 'offered' AND offer_expires_at <= ? "
+                 "LIMIT 500",
+                 DBP(DB_I(now)), &rows) != DB_OK)
+        return -1;
+    int settled = 0;
+    for (int i = 0; i < rows->nrows && settled >= 0; i++) {
+        int k = settle_due(c, db_int(rows, i, 0), now);
+        settled = k < 0 ? -1 : settled + k;
+    }
+    db_rows_free(rows);
+    return settled;
 }
 
 /* ---- slots and sessions ---- */
@@ -1296,4 +1324,5 @@ const wj_module wj_module_appointments = {
     .perms = perms,
     .init = appt_config_load,
     .demo = appt_demo,
+    .sweep = appt_sweep,
 };

@@ -8,7 +8,7 @@
 // at that time: sessions last 12 hours).
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { assertError, BACKEND, eventually, PASSWORD, startServer, test } from './harness.mjs';
+import { assertError, BACKEND, cli, cliOk, eventually, PASSWORD, startServer, test } from './harness.mjs';
 
 const HOSPITAL = '济南市第一人民医院';
 const OTHER_HOSPITAL = '济阳区人民医院';
@@ -538,6 +538,37 @@ describe('time: release-back, cancellation, no-shows', () => {
     assertError(gone, 409, 'conflict');
     const expired = await asAt('resident', later, 'GET', `/api/v1/notifications`);
     assert.ok(expired.json.items.some((n) => n.kind === 'offer_expired' && n.person_id === me), expired.text);
+  });
+
+  test('the sweep passes an expired offer to the next in line with nobody looking (weijian sweep, as the server every 30 s)', async () => {
+    const { sessions } = await schedule({ d: 7, buckets: [{ pool: 'general', channel: 'onsite', places: 1 }] });
+    const s = sessions[3];
+    const a = await book('hospital_staff', s.session_id, await person());
+    assert.equal(a.status, 201, a.text);
+    const first = await person();
+    const second = await person();
+    const w1 = await srv.as('hospital_staff', 'POST', '/api/v1/waitlist', { body: { session_id: s.session_id, person_id: first } });
+    const w2 = await srv.as('hospital_staff', 'POST', '/api/v1/waitlist', { body: { session_id: s.session_id, person_id: second } });
+    assert.equal(w2.status, 201, w2.text);
+    assert.equal((await srv.as('hospital_staff', 'POST', `/api/v1/appointments/${a.json.id}/cancel`, { body: { reason: '改期' } })).status, 200);
+    const offered = (await srv.as('hospital_staff', 'GET', `/api/v1/waitlist?session=${s.session_id}`)).json.items;
+    const offer = offered.find((x) => x.id === w1.json.id);
+    assert.equal(offer.status, 'offered');
+    const expires = (await srv.as('hospital_staff', 'GET', `/api/v1/appointments/${offer.appointment_id}`)).json.offer_expires_at;
+    // Before the offer's time nothing is due; after it, one session is settled — once.
+    const early = await cliOk(['sweep', '--db', srv.url], { env: { WEIJIAN_TEST_NOW: shift(expires, -60e3) } });
+    assert.match(early.stdout, /^sweep: 0 settled$/m);
+    const due = await cliOk(['sweep', '--db', srv.url], { env: { WEIJIAN_TEST_NOW: shift(expires, 60e3) } });
+    assert.match(due.stdout, /^sweep: [1-9]\d* settled$/m);
+    // Read now (before the offer's time by the real clock): the sweep's doing, not a read's.
+    const after = (await srv.as('hospital_staff', 'GET', `/api/v1/waitlist?session=${s.session_id}`)).json.items;
+    assert.deepEqual(after.map((x) => [x.id, x.status]).sort(), [[w1.json.id, 'expired'], [w2.json.id, 'offered']].sort());
+    const again = await cliOk(['sweep', '--db', srv.url], { env: { WEIJIAN_TEST_NOW: shift(expires, 120e3) } });
+    assert.match(again.stdout, /^sweep: 0 settled$/m);
+    // A malformed period is refused before the server starts.
+    const bad = await cli(['serve', '--db', srv.url, '--listen', '127.0.0.1:0'], { env: { WEIJIAN_SWEEP_SECONDS: '0' } });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /WEIJIAN_SWEEP_SECONDS/);
   });
 
   test('three no-shows in 90 days restrict online booking; the phone still books', async () => {
