@@ -306,11 +306,9 @@ static void book_free(void *p)
     free(x);
 }
 
-/* details.available: per pool of the channel, what is left. */
-static json_t *available_json(wj_conn *c, const appt_session *s, const char *channel, int64_t now)
+/* details.available: per pool of the channel, what is left in the buckets `b`. */
+static json_t *available_json(const appt_bucket *b, int n, const char *channel)
 {
-    appt_bucket b[APPT_MAX_BUCKETS];
-    int n = appt_buckets_at(c, s, now, b);
     json_t *a = json_object();
     for (int i = 0; i < n; i++)
         if (strcmp(b[i].channel, channel) == 0)
@@ -332,34 +330,39 @@ static int free_slot(wj_conn *c, const appt_session *s)
     return slot < s->places ? slot : -1;
 }
 
-/* Per person per day: per department and in all. */
-static bool limits_ok(wj_req *r, int64_t person, const char *date, int64_t department, int64_t except)
+/* The person's live appointments on `date` under any of their ids, `except` one: out[0]
+ * the one held in `session` (0 when none), out[1] in all, out[2] in `department`. */
+static bool day_counts(wj_conn *c, const appt_person_ids *ids, int64_t session, int64_t department, const char *date,
+                       int64_t except, int64_t out[3])
 {
-    appt_person_ids ids;
-    appt_person_ids_of(r->conn, person, &ids);
-    char sql[320];
+    char sql[360];
     snprintf(sql, sizeof sql,
-             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
+             "SELECT COALESCE(MAX(CASE WHEN session_id = ? THEN id END), 0), COUNT(*), "
+             "COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
              "WHERE person_id IN %s AND date = ? AND status IN " APPT_ACTIVE_STATUSES " AND id <> ?",
-             ids.in);
-    db_val p[APPT_CLUSTER_MAX + 3];
-    int k = appt_person_ids_bind(&ids, p, 1);
-    p[0] = DB_I(department);
-    p[k++] = DB_S(date);
-    p[k++] = DB_I(except);
+             ids->in);
+    db_val v[APPT_CLUSTER_MAX + 4] = {DB_I(session), DB_I(department)};
+    int k = appt_person_ids_bind(ids, v, 2);
+    v[k++] = DB_S(date);
+    v[k++] = DB_I(except);
     db_rows *rows;
-    if (db_query(r->conn, sql, p, k, &rows) != DB_OK) {
-        wj_fail_internal(r, "limits");
+    if (db_query(c, sql, v, k, &rows) != DB_OK)
         return false;
-    }
-    int64_t all = db_int(rows, 0, 0), here = db_int(rows, 0, 1);
+    for (int i = 0; i < 3; i++)
+        out[i] = db_int(rows, 0, i);
     db_rows_free(rows);
-    if (here >= appt_cfg.per_day_department) {
+    return true;
+}
+
+/* The per-day limits on those counts: per department, then in all; false after refusing. */
+static bool day_limits_ok(wj_req *r, const int64_t counts[3])
+{
+    if (counts[2] >= appt_cfg.per_day_department) {
         refuse(r, 422, "person_id", "per_day_department", json_pack("{s:i}", "limit", appt_cfg.per_day_department),
                "the person has reached the appointments per day in this department");
         return false;
     }
-    if (all >= appt_cfg.per_day) {
+    if (counts[1] >= appt_cfg.per_day) {
         refuse(r, 422, "person_id", "per_day", json_pack("{s:i}", "limit", appt_cfg.per_day),
                "the person has reached the appointments per day");
         return false;
@@ -380,24 +383,13 @@ static bool book_job(wj_req *r, void *p)
         wj_fail_internal(r, "release-back");
         return false;
     }
-    /* One place per session, per day and department, per day: the person's live
-     * appointments that day (under any of their ids). */
-    char sql[320];
-    snprintf(sql, sizeof sql,
-             "SELECT COALESCE(MAX(CASE WHEN session_id = ? THEN id END), 0), COUNT(*), "
-             "COALESCE(SUM(CASE WHEN department_id = ? THEN 1 ELSE 0 END), 0) FROM appointments "
-             "WHERE person_id IN %s AND date = ? AND status IN " APPT_ACTIVE_STATUSES,
-             x->ids.in);
-    db_val v[APPT_CLUSTER_MAX + 3] = {DB_I(s->id), DB_I(s->department_id)};
-    int k = appt_person_ids_bind(&x->ids, v, 2);
-    v[k++] = DB_S(s->date);
-    db_rows *rows;
-    if (db_query(c, sql, v, k, &rows) != DB_OK) {
+    /* One place per session, per day and department, per day. */
+    int64_t day[3];
+    if (!day_counts(c, &x->ids, s->id, s->department_id, s->date, 0, day)) {
         wj_fail_internal(r, "person's day");
         return false;
     }
-    int64_t held = db_int(rows, 0, 0), all = db_int(rows, 0, 1), here = db_int(rows, 0, 2);
-    db_rows_free(rows);
+    int64_t held = day[0];
     if (held) {
         /* Its id only to those who may open it. */
         bool shown = appt_may_act(r, "appointment.read", x->person, s->facility_id, s->area_path, 0);
@@ -406,16 +398,8 @@ static bool book_job(wj_req *r, void *p)
                "the person already holds a place in this session");
         return false;
     }
-    if (here >= appt_cfg.per_day_department) {
-        refuse(r, 422, "person_id", "per_day_department", json_pack("{s:i}", "limit", appt_cfg.per_day_department),
-               "the person has reached the appointments per day in this department");
+    if (!day_limits_ok(r, day))
         return false;
-    }
-    if (all >= appt_cfg.per_day) {
-        refuse(r, 422, "person_id", "per_day", json_pack("{s:i}", "limit", appt_cfg.per_day),
-               "the person has reached the appointments per day");
-        return false;
-    }
     int64_t changed = 0;
     if (db_exec(c,
                 "UPDATE appt_buckets SET booked = booked + 1 WHERE session_id = ? AND pool = ? AND channel = ? "
@@ -430,9 +414,11 @@ static bool book_job(wj_req *r, void *p)
             refuse(r, 422, "session_id", "session_cancelled", NULL, "the session is cancelled");
             return false;
         }
+        appt_bucket b[APPT_MAX_BUCKETS];
+        int nb = appt_buckets_at(c, s, now, b);
         wj_fail_details(r, 409, "conflict", "pool",
                         json_pack("{s:s, s:s, s:o}", "rule", "full", "channel", x->channel, "available",
-                                  available_json(c, s, x->channel, now)),
+                                  available_json(b, nb, x->channel)),
                         "no %s place left for the %s channel", x->pool, x->channel);
         return false;
     }
@@ -529,17 +515,15 @@ static bool session_bookable(wj_req *r, const appt_session *s, int64_t now)
 }
 
 /* Three no-shows (configurable) within the window restrict online booking for a while. */
-static bool no_show_ok(wj_req *r, int64_t person, int64_t now)
+static bool no_show_ok(wj_req *r, const appt_person_ids *ids, int64_t now)
 {
-    appt_person_ids ids;
-    appt_person_ids_of(r->conn, person, &ids);
     char sql[200];
     snprintf(sql, sizeof sql,
              "SELECT COUNT(*), MAX(slot_start) FROM appointments WHERE person_id IN %s AND status = 'no_show' "
              "AND slot_start > ?",
-             ids.in);
+             ids->in);
     db_val p[APPT_CLUSTER_MAX + 1];
-    int k = appt_person_ids_bind(&ids, p, 0);
+    int k = appt_person_ids_bind(ids, p, 0);
     p[k++] = DB_I(now - (int64_t)appt_cfg.no_show_window_days * 86400000);
     db_rows *rows;
     if (db_query(r->conn, sql, p, k, &rows) != DB_OK) {
@@ -596,12 +580,15 @@ static void book(wj_req *r)
     }
     housekeep(r, sid, now);
     if (!booking_party(r, &x->s, asked, &x->person, &channel, &as) || !session_bookable(r, &x->s, now) ||
-        !pool_eligible(r, x->person, x->s.date, pool, "pool", strcmp(channel, "online") == 0) ||
-        (strcmp(channel, "online") == 0 && !no_show_ok(r, x->person, now))) {
+        !pool_eligible(r, x->person, x->s.date, pool, "pool", strcmp(channel, "online") == 0)) {
         free(x);
         return;
     }
     appt_person_ids_of(c, x->person, &x->ids);
+    if (strcmp(channel, "online") == 0 && !no_show_ok(r, &x->ids, now)) {
+        free(x);
+        return;
+    }
     /* Sold out already: say so at once, without a place in the writer's queue (the rush
      * after a release is mostly these). A place freed later is found by a later try. */
     appt_bucket b[APPT_MAX_BUCKETS];
@@ -612,7 +599,7 @@ static void book(wj_req *r)
     if (nb >= 0 && left <= 0) {
         wj_fail_details(r, 409, "conflict", "pool",
                         json_pack("{s:s, s:s, s:o}", "rule", "full", "channel", channel, "available",
-                                  available_json(c, &x->s, channel, now)),
+                                  available_json(b, nb, channel)),
                         "no %s place left for the %s channel", pool, channel);
         free(x);
         return;
@@ -882,9 +869,12 @@ static void wait_join(wj_req *r)
         wj_fail(r, 422, "unknown_reference", "session_id", "no such session");
         return;
     }
+    if (!booking_party(r, &s, asked, &person, &channel, &as) || !session_bookable(r, &s, now))
+        return;
+    appt_person_ids ids;
+    appt_person_ids_of(wj_db_conn(r), person, &ids);
     /* A restricted resident waits no more than they book online. */
-    if (!booking_party(r, &s, asked, &person, &channel, &as) || !session_bookable(r, &s, now) ||
-        (strcmp(channel, "online") == 0 && !no_show_ok(r, person, now)))
+    if (strcmp(channel, "online") == 0 && !no_show_ok(r, &ids, now))
         return;
     housekeep(r, sid, now);
     json_t *pools = json_object_get(r->body, "pools") ? json_deep_copy(json_object_get(r->body, "pools"))
@@ -911,8 +901,6 @@ static void wait_join(wj_req *r)
         free(text);
         return;
     }
-    appt_person_ids ids;
-    appt_person_ids_of(r->conn, person, &ids);
     char sql[360];
     snprintf(sql, sizeof sql,
              "SELECT (SELECT COUNT(*) FROM appointments WHERE session_id = ? AND person_id IN %s AND status IN "
@@ -1012,6 +1000,23 @@ static void wait_leave(wj_req *r)
     db_rows_free(w);
 }
 
+/* Taking an offer: the no-show restriction online, and the day's limits without the
+ * offer itself; false after refusing. */
+static bool accept_ok(wj_req *r, int64_t person, const appt_session *s, const char *channel, int64_t offer,
+                      int64_t now)
+{
+    appt_person_ids ids;
+    appt_person_ids_of(r->conn, person, &ids);
+    if (strcmp(channel, "online") == 0 && !no_show_ok(r, &ids, now))
+        return false;
+    int64_t day[3];
+    if (!day_counts(r->conn, &ids, 0, s->department_id, s->date, offer, day)) {
+        wj_fail_internal(r, "limits");
+        return false;
+    }
+    return day_limits_ok(r, day);
+}
+
 static void wait_accept(wj_req *r)
 {
     db_rows *w = wait_in_scope(r, "appointment.book");
@@ -1033,8 +1038,7 @@ static void wait_accept(wj_req *r)
                 wj_error_clear(&r->err);
                 refuse(r, 409, NULL, "no_offer", NULL, "there is no open offer (it may have expired)");
             }
-        } else if ((strcmp(db_text(a, 0, AC_CHANNEL), "online") != 0 || no_show_ok(r, db_int(w, 0, 2), now)) &&
-                   limits_ok(r, db_int(w, 0, 2), s.date, s.department_id, offer)) {
+        } else if (accept_ok(r, db_int(w, 0, 2), &s, db_text(a, 0, AC_CHANNEL), offer, now)) {
             if (db_exec(r->conn,
                         "UPDATE appointments SET status = 'booked', offer_expires_at = NULL, updated_at = ? WHERE id = ?",
                         DBP(DB_I(now), DB_I(offer)), NULL) != DB_OK ||
