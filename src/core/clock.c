@@ -78,6 +78,15 @@ void wj_time_format_utc(int64_t ms, char out[32])
              (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
 }
 
+json_t *wj_time_json(int64_t ms, bool null_when_zero)
+{
+    char s[32];
+    if (!ms && null_when_zero)
+        return json_null();
+    wj_time_format_utc(ms, s);
+    return json_string(s);
+}
+
 static bool digits(const char *s, int n, int *out)
 {
     int v = 0;

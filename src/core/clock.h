@@ -8,6 +8,7 @@
 #ifndef WJ_CLOCK_H
 #define WJ_CLOCK_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +23,8 @@ void wj_clock_set_thread_override(int64_t ms);
 
 /* Formats an instant as RFC 3339 UTC with milliseconds: 2026-11-24T04:13:49.123Z. */
 void wj_time_format_utc(int64_t ms, char out[32]);
+/* An instant as JSON: its RFC 3339 string; null for 0 when `null_when_zero`. */
+json_t *wj_time_json(int64_t ms, bool null_when_zero);
 /* Parses RFC 3339 with Z or a ±hh:mm offset; false when malformed or out of range. */
 bool wj_time_parse(const char *s, int64_t *ms);
 /* Validates a calendar date YYYY-MM-DD (real month lengths, years 1900..2200). */

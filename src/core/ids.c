@@ -67,3 +67,12 @@ bool wj_id_parse(const char *s, int64_t *id)
     *id = v;
     return true;
 }
+
+json_t *wj_id_json(int64_t id)
+{
+    char s[24];
+    if (!id)
+        return json_null();
+    wj_id_format(id, s);
+    return json_string(s);
+}

@@ -8,6 +8,7 @@
 #ifndef WJ_IDS_H
 #define WJ_IDS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,5 +20,7 @@ int64_t wj_id_since(int64_t ms_ago);
 void wj_id_format(int64_t id, char out[24]);
 /* Parses a decimal id; false unless it is a positive int64 with no junk. */
 bool wj_id_parse(const char *s, int64_t *id);
+/* An id as JSON: its decimal string, null for 0. */
+json_t *wj_id_json(int64_t id);
 
 #endif

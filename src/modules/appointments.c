@@ -128,13 +128,23 @@ static void housekeep(wj_req *r, int64_t session, int64_t now)
 /* The module's sweep (core/sweep.h): the sessions holding an offer past its time are
  * settled as a request touching them would, so the next in line is offered the place and
  * both are told without waiting for anyone to look. */
-static int appt_sweep(wj_conn *c, int64_t now)
+/* The sessions holding an offer past its time (a few at most, through the partial index of
+ * open offers); NULL on a database error. */
+static db_rows *offers_due(wj_conn *c, int64_t now)
 {
     db_rows *rows;
     if (db_query(c,
                  "SELECT DISTINCT session_id FROM appointments WHERE status = 'offered' AND offer_expires_at <= ? "
                  "LIMIT 500",
                  DBP(DB_I(now)), &rows) != DB_OK)
+        return NULL;
+    return rows;
+}
+
+static int appt_sweep(wj_conn *c, int64_t now)
+{
+    db_rows *rows = offers_due(c, now);
+    if (!rows)
         return -1;
     int settled = 0;
     for (int i = 0; i < rows->nrows && settled >= 0; i++) {
@@ -168,13 +178,13 @@ static json_t *session_json(wj_conn *c, const appt_session *s, const char *chann
         return NULL;
     bool open = !s->cancelled && now < s->starts_at && now >= s->release_at;
     json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:i}", "session_id",
-                          appt_id_json(s->id), "schedule_id", appt_id_json(s->schedule_id), "facility_id",
-                          appt_id_json(s->facility_id), "start", appt_time_json(s->starts_at, false), "end",
-                          appt_time_json(s->ends_at, false), "date", s->date, "period", s->period, "doctor",
+                          wj_id_json(s->id), "schedule_id", wj_id_json(s->schedule_id), "facility_id",
+                          wj_id_json(s->facility_id), "start", wj_time_json(s->starts_at, false), "end",
+                          wj_time_json(s->ends_at, false), "date", s->date, "period", s->period, "doctor",
                           appt_doctor_json(c, s->doctor_id), "department", appt_department_json(c, s->department_id),
                           "fee_class", s->fee_class, "status", s->cancelled ? "cancelled" : "open", "release_at",
-                          appt_time_json(s->release_at, false), "release_back_at",
-                          appt_time_json(s->release_back_at, false), "places", s->places);
+                          wj_time_json(s->release_at, false), "release_back_at",
+                          wj_time_json(s->release_back_at, false), "places", s->places);
     if (channel) {
         json_object_set_new(j, "channel", json_string(channel));
         json_object_set_new(j, "pools", pools_json(b, n, channel, open));
@@ -249,9 +259,15 @@ static void slots(wj_req *r)
     json_t *items = json_array();
     char *next;
     int n = wj_page_rows(&pg, rows, 1, 0, &next);
+    /* Offers past their time on this page: settled first, found with one query. */
+    db_rows *due = offers_due(c, now);
+    for (int i = 0; due && i < due->nrows; i++)
+        for (int k = 0; k < n; k++)
+            if (db_int(rows, k, 0) == db_int(due, i, 0))
+                settle_due(c, db_int(due, i, 0), now);
+    db_rows_free(due);
     for (int i = 0; i < n; i++) {
         appt_session s;
-        housekeep(r, db_int(rows, i, 0), now);
         json_t *item = appt_session_load(c, db_int(rows, i, 0), &s) ? session_json(c, &s, channel, now) : NULL;
         if (item)
             json_array_append_new(items, item);
@@ -394,7 +410,7 @@ static bool book_job(wj_req *r, void *p)
         /* Its id only to those who may open it. */
         bool shown = appt_may_act(r, "appointment.read", x->person, s->facility_id, s->area_path, 0);
         refuse(r, 409, "person_id", "one_per_session",
-               shown ? json_pack("{s:o}", "appointment_id", appt_id_json(held)) : NULL,
+               shown ? json_pack("{s:o}", "appointment_id", wj_id_json(held)) : NULL,
                "the person already holds a place in this session");
         return false;
     }
@@ -449,13 +465,13 @@ static bool book_job(wj_req *r, void *p)
     }
     json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:s, s:s, s:i, s:o, s:o, s:s, s:s, s:s, s:s, s:o, "
                           "s:s, s:o, s:n, s:n, s:n, s:n}",
-                          "id", appt_id_json(id), "session_id", appt_id_json(s->id), "person_id",
-                          appt_id_json(x->person), "facility_id", appt_id_json(s->facility_id), "department_id",
-                          appt_id_json(s->department_id), "department", x->department, "doctor", x->doctor, "date",
-                          s->date, "period", s->period, "slot", slot, "slot_start", appt_time_json(start, false),
-                          "slot_end", appt_time_json(start + (int64_t)s->slot_minutes * 60000, false), "pool", x->pool,
+                          "id", wj_id_json(id), "session_id", wj_id_json(s->id), "person_id",
+                          wj_id_json(x->person), "facility_id", wj_id_json(s->facility_id), "department_id",
+                          wj_id_json(s->department_id), "department", x->department, "doctor", x->doctor, "date",
+                          s->date, "period", s->period, "slot", slot, "slot_start", wj_time_json(start, false),
+                          "slot_end", wj_time_json(start + (int64_t)s->slot_minutes * 60000, false), "pool", x->pool,
                           "channel", x->channel, "fee_class", s->fee_class, "status", "booked", "booked_by",
-                          appt_id_json(r->who->user_id), "booked_as", x->as, "created_at", appt_time_json(now, false),
+                          wj_id_json(r->who->user_id), "booked_as", x->as, "created_at", wj_time_json(now, false),
                           "cancelled_at", "cancel_reason", "offer_expires_at", "waitlist_id");
     char sid[24];
     wj_id_format(id, sid);
@@ -507,7 +523,7 @@ static bool session_bookable(wj_req *r, const appt_session *s, int64_t now)
         return false;
     }
     if (now < s->release_at) {
-        refuse(r, 422, "session_id", "not_released", json_pack("{s:o}", "release_at", appt_time_json(s->release_at, false)),
+        refuse(r, 422, "session_id", "not_released", json_pack("{s:o}", "release_at", wj_time_json(s->release_at, false)),
                "the session's places are not released yet");
         return false;
     }
@@ -534,7 +550,7 @@ static bool no_show_ok(wj_req *r, const appt_person_ids *ids, int64_t now)
     db_rows_free(rows);
     if (n >= appt_cfg.no_show_limit && now < until) {
         refuse(r, 422, "person_id", "no_show_restriction",
-               json_pack("{s:I, s:o}", "no_shows", (json_int_t)n, "until", appt_time_json(until, false)),
+               json_pack("{s:I, s:o}", "no_shows", (json_int_t)n, "until", wj_time_json(until, false)),
                "online booking is restricted after repeated no-shows: book by phone or at the desk");
         return false;
     }
@@ -851,10 +867,10 @@ static json_t *wait_json(wj_conn *c, int64_t id)
     }
     json_t *pools = json_loads(db_text(rows, 0, 3), 0, NULL);
     bool waiting = strcmp(db_text(rows, 0, 4), "waiting") == 0;
-    json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "id", appt_id_json(id), "session_id",
-                          appt_id_json(db_int(rows, 0, 1)), "person_id", appt_id_json(db_int(rows, 0, 2)), "pools",
+    json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "id", wj_id_json(id), "session_id",
+                          wj_id_json(db_int(rows, 0, 1)), "person_id", wj_id_json(db_int(rows, 0, 2)), "pools",
                           pools ? pools : json_array(), "status", db_text(rows, 0, 4), "appointment_id",
-                          appt_id_json(db_int(rows, 0, 5)), "created_at", appt_time_json(db_int(rows, 0, 6), false),
+                          wj_id_json(db_int(rows, 0, 5)), "created_at", wj_time_json(db_int(rows, 0, 6), false),
                           "position", waiting ? json_integer(db_int(rows, 0, 7) + 1) : json_null());
     db_rows_free(rows);
     return j;
@@ -1139,13 +1155,13 @@ static void notifications_list(wj_req *r)
     int n = wj_page_rows(&pg, rows, 0, 0, &next);
     for (int i = 0; i < n; i++)
         json_array_append_new(
-            items, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "id", appt_id_json(db_int(rows, i, 0)),
-                             "person_id", appt_id_json(db_int(rows, i, 1)), "kind", db_text(rows, i, 2), "text",
+            items, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "id", wj_id_json(db_int(rows, i, 0)),
+                             "person_id", wj_id_json(db_int(rows, i, 1)), "kind", db_text(rows, i, 2), "text",
                              db_text(rows, i, 3), "ref_type",
                              db_is_null(rows, i, 4) ? json_null() : json_string(db_text(rows, i, 4)), "ref_id",
-                             appt_id_json(db_int(rows, i, 5)), "created_at",
-                             appt_time_json(db_int(rows, i, 6), false), "read_at",
-                             appt_time_json(db_int(rows, i, 7), true)));
+                             wj_id_json(db_int(rows, i, 5)), "created_at",
+                             wj_time_json(db_int(rows, i, 6), false), "read_at",
+                             wj_time_json(db_int(rows, i, 7), true)));
     db_rows_free(rows);
     wj_reply_list(r, items, next);
 }
@@ -1180,7 +1196,7 @@ static void notification_read(wj_req *r)
         wj_fail_internal(r, "notification read");
         return;
     }
-    wj_reply(r, 200, json_pack("{s:o, s:o}", "id", appt_id_json(id), "read_at", appt_time_json(now, false)));
+    wj_reply(r, 200, json_pack("{s:o, s:o}", "id", wj_id_json(id), "read_at", wj_time_json(now, false)));
     wj_write_commit(r);
 }
 

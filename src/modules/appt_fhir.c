@@ -91,18 +91,6 @@ static json_t *department_ref(wj_conn *c, int64_t id)
     return r;
 }
 
-static json_t *instant(int64_t ms)
-{
-    char s[32];
-    wj_time_format_utc(ms, s);
-    return json_string(s);
-}
-
-static void id_text(int64_t id, char out[24])
-{
-    wj_id_format(id, out);
-}
-
 /* A searchset Bundle of `resources` (stolen). */
 static json_t *bundle(json_t *resources)
 {
@@ -156,7 +144,7 @@ static json_t *schedule_resource(wj_conn *c, const db_rows *rows, int i)
 {
     int64_t id = db_int(rows, i, 0);
     char sid[24], today[11];
-    id_text(id, sid);
+    wj_id_format(id, sid);
     wj_today_shanghai(today);
     json_t *actors = json_array();
     db_rows *m;
@@ -285,7 +273,7 @@ static json_t *slot_resource(const appt_session *s, const slot_fill *f, int k, i
                  free_places > 0 ? free_places : 0, f->places[k], free_places > 0 ? free_places : 0);
     return json_pack("{s:s, s:s, s:{s:s}, s:[{s:s}], s:s, s:o, s:o, s:b, s:s}", "resourceType", "Slot", "id", id,
                      "schedule", "reference", sched, "serviceType", "text", fee_text(s->fee_class), "status", status,
-                     "start", instant(start), "end", instant(end), "overbooked", false, "comment", comment);
+                     "start", wj_time_json(start, false), "end", wj_time_json(end, false), "overbooked", false, "comment", comment);
 }
 
 /* "{session}-{n}" */
@@ -421,7 +409,7 @@ static const char *appointment_status(const char *s)
 static json_t *appointment_resource(wj_conn *c, const db_rows *rows, int i)
 {
     char id[24], slot[48], comment[96];
-    id_text(db_int(rows, i, AC_ID), id);
+    wj_id_format(db_int(rows, i, AC_ID), id);
     appt_session s;
     int64_t start = db_int(rows, i, AC_SLOT_START), end = start + db_int(rows, i, AC_SLOT_MINUTES) * 60000;
     snprintf(slot, sizeof slot, "Slot/%lld-%d", (long long)db_int(rows, i, AC_SESSION),
@@ -440,9 +428,9 @@ static json_t *appointment_resource(wj_conn *c, const db_rows *rows, int i)
                                     "information-only", "status", "accepted"));
     json_t *a = json_pack("{s:s, s:s, s:s, s:[{s:s}], s:o, s:o, s:I, s:[{s:s}], s:o, s:s, s:o}", "resourceType",
                           "Appointment", "id", id, "status", status, "serviceType", "text",
-                          fee_text(db_text(rows, i, AC_FEE)), "start", instant(start), "end", instant(end),
+                          fee_text(db_text(rows, i, AC_FEE)), "start", wj_time_json(start, false), "end", wj_time_json(end, false),
                           "minutesDuration", (json_int_t)db_int(rows, i, AC_SLOT_MINUTES), "slot", "reference", slot,
-                          "created", instant(db_int(rows, i, AC_CREATED)), "comment", comment, "participant", participants);
+                          "created", wj_time_json(db_int(rows, i, AC_CREATED), false), "comment", comment, "participant", participants);
     if (strcmp(status, "cancelled") == 0 && db_text(rows, i, AC_REASON))
         json_object_set_new(a, "cancelationReason", json_pack("{s:s}", "text", db_text(rows, i, AC_REASON)));
     return a;

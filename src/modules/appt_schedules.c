@@ -223,16 +223,16 @@ static json_t *schedule_json(wj_conn *c, int64_t id)
     json_t *tpl = json_loads(db_text(rows, 0, 8), 0, NULL);
     json_t *j = json_pack(
         "{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:o, s:o}", "id",
-        appt_id_json(id), "owner", db_text(rows, 0, 1), "facility_id", appt_id_json(db_int(rows, 0, 2)), "campus_id",
-        appt_id_json(db_int(rows, 0, 3)), "department", appt_department_json(c, db_int(rows, 0, 4)), "departments",
+        wj_id_json(id), "owner", db_text(rows, 0, 1), "facility_id", wj_id_json(db_int(rows, 0, 2)), "campus_id",
+        wj_id_json(db_int(rows, 0, 3)), "department", appt_department_json(c, db_int(rows, 0, 4)), "departments",
         depts, "doctor", appt_doctor_json(c, db_int(rows, 0, 5)), "doctors", docs, "name", db_text(rows, 0, 6),
         "fee_class", db_text(rows, 0, 7), "template", tpl ? tpl : json_array(), "release_days",
         (json_int_t)db_int(rows, 0, 9), "release_time", db_text(rows, 0, 10), "release_back_hours",
         (json_int_t)db_int(rows, 0, 11), "valid_from", db_text(rows, 0, 12), "valid_to",
         db_is_null(rows, 0, 13) ? json_null() : json_string(db_text(rows, 0, 13)), "generated_to",
         db_is_null(rows, 0, 14) ? json_null() : json_string(db_text(rows, 0, 14)), "version",
-        (json_int_t)db_int(rows, 0, 15), "created_at", appt_time_json(db_int(rows, 0, 16), false), "updated_at",
-        appt_time_json(db_int(rows, 0, 17), false));
+        (json_int_t)db_int(rows, 0, 15), "created_at", wj_time_json(db_int(rows, 0, 16), false), "updated_at",
+        wj_time_json(db_int(rows, 0, 17), false));
     db_rows_free(rows);
     return j;
 }
@@ -618,7 +618,7 @@ void appt_schedule_leave(wj_req *r)
                     json_t *item = appt_row_json(r->conn, booked, a, true);
                     json_object_set_new(item, "status", json_string("cancelled"));
                     json_object_set_new(item, "cancel_reason", json_string("leave"));
-                    json_object_set_new(item, "cancelled_at", appt_time_json(now, false));
+                    json_object_set_new(item, "cancelled_at", wj_time_json(now, false));
                     json_array_append_new(affected, item);
                 }
             }
@@ -628,7 +628,7 @@ void appt_schedule_leave(wj_req *r)
                                "UPDATE appt_waitlist SET status = 'cancelled', updated_at = ? WHERE session_id = ? "
                                "AND status IN ('waiting', 'offered')",
                                DBP(DB_I(now), DB_I(sid)), NULL) == DB_OK;
-            json_array_append_new(sessions, json_pack("{s:o, s:s, s:s}", "id", appt_id_json(sid), "date", s.date,
+            json_array_append_new(sessions, json_pack("{s:o, s:s, s:s}", "id", wj_id_json(sid), "date", s.date,
                                                       "period", s.period));
         }
         db_rows_free(rows);

@@ -136,7 +136,7 @@ void appt_stats(wj_req *r)
     for (int i = 0; i < n; i++) {
         char name[404], type[32];
         json_t *j = stats_json(&all[i]);
-        json_object_set_new(j, "facility_id", appt_id_json(all[i].id));
+        json_object_set_new(j, "facility_id", wj_id_json(all[i].id));
         json_object_set_new(j, "name", facilities_name_type(r->conn, all[i].id, name, type) ? json_string(name)
                                                                                            : json_null());
         json_array_append_new(items, j);

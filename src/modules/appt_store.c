@@ -382,30 +382,12 @@ bool appt_settle(wj_conn *c, appt_session *s, int64_t now)
 
 /* ---- JSON ---- */
 
-json_t *appt_id_json(int64_t id)
-{
-    char s[24];
-    if (!id)
-        return json_null();
-    wj_id_format(id, s);
-    return json_string(s);
-}
-
-json_t *appt_time_json(int64_t ms, bool null_when_zero)
-{
-    char s[32];
-    if (!ms && null_when_zero)
-        return json_null();
-    wj_time_format_utc(ms, s);
-    return json_string(s);
-}
-
 json_t *appt_department_json(wj_conn *c, int64_t department)
 {
     facilities_dept d;
     if (!facilities_department(c, department, &d))
-        return json_pack("{s:o, s:n}", "id", appt_id_json(department), "name");
-    return json_pack("{s:o, s:s}", "id", appt_id_json(department), "name", d.name);
+        return json_pack("{s:o, s:n}", "id", wj_id_json(department), "name");
+    return json_pack("{s:o, s:s}", "id", wj_id_json(department), "name", d.name);
 }
 
 json_t *appt_doctor_json(wj_conn *c, int64_t doctor)
@@ -415,7 +397,7 @@ json_t *appt_doctor_json(wj_conn *c, int64_t doctor)
         return json_null();
     if (!wj_user_display_name(c, doctor, name, sizeof name))
         name[0] = '\0';
-    return json_pack("{s:o, s:s}", "id", appt_id_json(doctor), "name", name);
+    return json_pack("{s:o, s:s}", "id", wj_id_json(doctor), "name", name);
 }
 
 static json_t *text_or_null(const db_rows *rows, int i, int col)
@@ -429,20 +411,20 @@ json_t *appt_row_json(wj_conn *c, const db_rows *rows, int i, bool person)
     json_t *j = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, "
         "s:o, s:o, s:o}",
-        "id", appt_id_json(db_int(rows, i, AC_ID)), "session_id", appt_id_json(db_int(rows, i, AC_SESSION)),
-        "person_id", appt_id_json(db_int(rows, i, AC_PERSON)), "facility_id",
-        appt_id_json(db_int(rows, i, AC_FACILITY)), "department_id", appt_id_json(db_int(rows, i, AC_DEPARTMENT)),
+        "id", wj_id_json(db_int(rows, i, AC_ID)), "session_id", wj_id_json(db_int(rows, i, AC_SESSION)),
+        "person_id", wj_id_json(db_int(rows, i, AC_PERSON)), "facility_id",
+        wj_id_json(db_int(rows, i, AC_FACILITY)), "department_id", wj_id_json(db_int(rows, i, AC_DEPARTMENT)),
         "department", appt_department_json(c, db_int(rows, i, AC_DEPARTMENT)), "doctor",
         appt_doctor_json(c, db_int(rows, i, AC_DOCTOR)), "date", db_text(rows, i, AC_DATE), "period",
         db_text(rows, i, AC_PERIOD), "slot", (json_int_t)db_int(rows, i, AC_SLOT), "slot_start",
-        appt_time_json(start, false), "slot_end",
-        appt_time_json(start + db_int(rows, i, AC_SLOT_MINUTES) * 60000, false), "pool", db_text(rows, i, AC_POOL),
+        wj_time_json(start, false), "slot_end",
+        wj_time_json(start + db_int(rows, i, AC_SLOT_MINUTES) * 60000, false), "pool", db_text(rows, i, AC_POOL),
         "channel", db_text(rows, i, AC_CHANNEL), "fee_class", db_text(rows, i, AC_FEE), "status",
-        db_text(rows, i, AC_STATUS), "booked_by", appt_id_json(db_int(rows, i, AC_BOOKED_BY)), "booked_as",
-        db_text(rows, i, AC_BOOKED_AS), "created_at", appt_time_json(db_int(rows, i, AC_CREATED), false),
-        "cancelled_at", appt_time_json(db_int(rows, i, AC_CANCELLED), true), "cancel_reason",
-        text_or_null(rows, i, AC_REASON), "offer_expires_at", appt_time_json(db_int(rows, i, AC_OFFER_EXPIRES), true),
-        "waitlist_id", appt_id_json(db_int(rows, i, AC_WAITLIST)));
+        db_text(rows, i, AC_STATUS), "booked_by", wj_id_json(db_int(rows, i, AC_BOOKED_BY)), "booked_as",
+        db_text(rows, i, AC_BOOKED_AS), "created_at", wj_time_json(db_int(rows, i, AC_CREATED), false),
+        "cancelled_at", wj_time_json(db_int(rows, i, AC_CANCELLED), true), "cancel_reason",
+        text_or_null(rows, i, AC_REASON), "offer_expires_at", wj_time_json(db_int(rows, i, AC_OFFER_EXPIRES), true),
+        "waitlist_id", wj_id_json(db_int(rows, i, AC_WAITLIST)));
     if (person) {
         json_t *p = mpi_person_summary(c, db_int(rows, i, AC_PERSON));
         json_object_set_new(j, "person", p ? p : json_null());

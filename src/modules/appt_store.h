@@ -155,9 +155,6 @@ json_t *appt_row_json(wj_conn *c, const db_rows *rows, int i, bool person);
 /* The department and doctor of a session as {"id","name"} objects (doctor null when none). */
 json_t *appt_department_json(wj_conn *c, int64_t department);
 json_t *appt_doctor_json(wj_conn *c, int64_t doctor);
-/* An id as a JSON string, null for 0. */
-json_t *appt_id_json(int64_t id);
-json_t *appt_time_json(int64_t ms, bool null_when_zero);
 
 /* Generates the sessions of a schedule for the days [from, to] that its template names
  * and that do not exist yet. */

@@ -20,15 +20,6 @@
 
 /* ---- shared by the handlers of the module ---- */
 
-json_t *mpi_id_json(int64_t id)
-{
-    char s[24];
-    if (!id)
-        return json_null();
-    wj_id_format(id, s);
-    return json_string(s);
-}
-
 /* The first facility of the caller's grants holding `perm` where the person has a
  * record: what makes the person "known to their facility". */
 static int64_t known_at(wj_req *r, const char *perm, int64_t person)
@@ -120,7 +111,7 @@ static json_t *match_json(wj_req *r, const mpi_result *m)
     json_t *cands = json_array();
     for (int i = 0; i < m->ncandidates; i++) {
         int64_t id = m->candidates[i].person_id;
-        json_t *c = json_pack("{s:o, s:f}", "person_id", mpi_id_json(id), "score",
+        json_t *c = json_pack("{s:o, s:f}", "person_id", wj_id_json(id), "score",
                               round(m->candidates[i].score * 100) / 100);
         json_t *item = mpi_covers_person(r, "person.read", id) ? mpi_person_item(r->conn, id) : NULL;
         if (item)
@@ -128,13 +119,13 @@ static json_t *match_json(wj_req *r, const mpi_result *m)
         json_array_append_new(cands, c);
     }
     json_t *j = json_pack("{s:s, s:o, s:o}", "status", status_names[m->status], "record_id",
-                          mpi_id_json(m->record_id), "candidates", cands);
+                          wj_id_json(m->record_id), "candidates", cands);
     if (m->status == MPI_LINKED) {
         json_object_set_new(j, "rule", json_string(m->rule));
         json_object_set_new(j, "score", m->rule[0] == 's' ? json_real(round(m->score * 100) / 100) : json_null());
     }
     if (m->status == MPI_REVIEW)
-        json_object_set_new(j, "review_id", mpi_id_json(m->review_id));
+        json_object_set_new(j, "review_id", wj_id_json(m->review_id));
     return j;
 }
 
@@ -185,7 +176,7 @@ static void get_one(wj_req *r)
     if (!reply_person(r, r->target.person_id, 200))
         return;
     if (asked != r->target.person_id)
-        json_object_set_new(r->out, "resolved_from", mpi_id_json(asked));
+        json_object_set_new(r->out, "resolved_from", wj_id_json(asked));
 }
 
 /* ---- edit ---- */
@@ -353,7 +344,7 @@ static void identifier_add(wj_req *r)
     char sid[24];
     wj_id_format(iid, sid);
     wj_reply(r, 201, json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", sid, "type", ident.type, "value", ident.value,
-                               "issuer", mpi_id_json(ident.issuer), "person_id", mpi_id_json(id)));
+                               "issuer", wj_id_json(ident.issuer), "person_id", wj_id_json(id)));
     wj_write_commit(r);
 }
 
@@ -462,9 +453,9 @@ static void attribute_add(wj_req *r)
         return;
     }
     json_t *out = json_deep_copy(r->body);
-    json_object_set_new(out, "id", mpi_id_json(aid));
-    json_object_set_new(out, "person_id", mpi_id_json(id));
-    json_object_set_new(out, "verified_by", mpi_id_json(r->who->user_id));
+    json_object_set_new(out, "id", wj_id_json(aid));
+    json_object_set_new(out, "person_id", wj_id_json(id));
+    json_object_set_new(out, "verified_by", wj_id_json(r->who->user_id));
     wj_reply(r, 201, out);
     wj_write_commit(r);
 }
@@ -547,8 +538,8 @@ static void family_add(wj_req *r)
         wj_fail_internal(r, "family add");
         return;
     }
-    wj_reply(r, 201, json_pack("{s:o, s:o, s:o, s:s, s:b}", "id", mpi_id_json(fid), "person_id", mpi_id_json(id),
-                               "related_id", mpi_id_json(related), "relation", rel, "manages", manages));
+    wj_reply(r, 201, json_pack("{s:o, s:o, s:o, s:s, s:b}", "id", wj_id_json(fid), "person_id", wj_id_json(id),
+                               "related_id", wj_id_json(related), "relation", rel, "manages", manages));
     wj_write_commit(r);
 }
 

@@ -5,8 +5,6 @@
 #include "../core/module.h"
 #include "mpi_store.h"
 
-/* An id as a JSON string, null for 0. */
-json_t *mpi_id_json(int64_t id);
 /* The scope target of a person (resolved through merges) for a permission; 404 when there
  * is no such person. */
 bool mpi_target_of(wj_req *r, const char *perm, int64_t id, wj_target *t);

@@ -12,22 +12,9 @@
 #include "areas.h"
 #include "mpi_store.h"
 
-static json_t *id_json(int64_t id)
-{
-    char s[24];
-    if (!id)
-        return json_null();
-    wj_id_format(id, s);
-    return json_string(s);
-}
-
 static json_t *time_json(const db_rows *rows, int i, int col)
 {
-    char s[32];
-    if (db_is_null(rows, i, col))
-        return json_null();
-    wj_time_format_utc(db_int(rows, i, col), s);
-    return json_string(s);
+    return db_is_null(rows, i, col) ? json_null() : wj_time_json(db_int(rows, i, col), false);
 }
 
 static json_t *text_json(const db_rows *rows, int i, int col)
@@ -63,11 +50,11 @@ static json_t *identifiers_json(wj_conn *c, int64_t person, bool masked)
         char m[80];
         const char *v = db_text(rows, i, 2);
         wj_mask_id(v, m, sizeof m);
-        json_t *x = json_pack("{s:o, s:s, s:s, s:o}", "id", id_json(db_int(rows, i, 0)), "type", db_text(rows, i, 1),
-                              "value", masked ? m : v, "issuer", id_json(db_int(rows, i, 3)));
+        json_t *x = json_pack("{s:o, s:s, s:s, s:o}", "id", wj_id_json(db_int(rows, i, 0)), "type", db_text(rows, i, 1),
+                              "value", masked ? m : v, "issuer", wj_id_json(db_int(rows, i, 3)));
         if (!masked) {
             json_object_set_new(x, "issuer_name", text_json(rows, i, 4));
-            json_object_set_new(x, "record_id", id_json(db_int(rows, i, 5)));
+            json_object_set_new(x, "record_id", wj_id_json(db_int(rows, i, 5)));
             json_object_set_new(x, "created_at", time_json(rows, i, 6));
         }
         json_array_append_new(a, x);
@@ -91,10 +78,10 @@ static json_t *attributes_json(wj_conn *c, int64_t person, const char *today)
         const char *from = db_text(rows, i, 4), *to = db_text(rows, i, 5);
         bool now = strcmp(from, today) <= 0 && (!to || strcmp(today, to) <= 0);
         json_array_append_new(
-            a, json_pack("{s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:b}", "id", id_json(db_int(rows, i, 0)),
+            a, json_pack("{s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:b}", "id", wj_id_json(db_int(rows, i, 0)),
                          "type", db_text(rows, i, 1), "evidence_type", db_text(rows, i, 2), "evidence_number",
                          text_json(rows, i, 3), "valid_from", from, "valid_to", text_json(rows, i, 5), "verified_by",
-                         id_json(db_int(rows, i, 6)), "verified_facility", id_json(db_int(rows, i, 7)), "created_at",
+                         wj_id_json(db_int(rows, i, 6)), "verified_facility", wj_id_json(db_int(rows, i, 7)), "created_at",
                          time_json(rows, i, 8), "valid_now", now));
     }
     db_rows_free(rows);
@@ -113,8 +100,8 @@ static json_t *family_json(wj_conn *c, int64_t person)
         return NULL;
     json_t *a = json_array();
     for (int i = 0; i < rows->nrows; i++)
-        json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:s, s:b, s:o}", "id", id_json(db_int(rows, i, 0)),
-                                           "person_id", id_json(db_int(rows, i, 1)), "name", db_text(rows, i, 2),
+        json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:s, s:b, s:o}", "id", wj_id_json(db_int(rows, i, 0)),
+                                           "person_id", wj_id_json(db_int(rows, i, 1)), "name", db_text(rows, i, 2),
                                            "relation", db_text(rows, i, 3), "manages", db_int(rows, i, 4) != 0,
                                            "created_at", time_json(rows, i, 5)));
     db_rows_free(rows);
@@ -123,13 +110,13 @@ static json_t *family_json(wj_conn *c, int64_t person)
 
 static json_t *link_json(const db_rows *rows, int i, int at)
 {
-    json_t *l = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", id_json(db_int(rows, i, at)),
-                          "record_id", id_json(db_int(rows, i, at + 1)), "person_id", id_json(db_int(rows, i, at + 2)),
+    json_t *l = json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", wj_id_json(db_int(rows, i, at)),
+                          "record_id", wj_id_json(db_int(rows, i, at + 1)), "person_id", wj_id_json(db_int(rows, i, at + 2)),
                           "rule", db_text(rows, i, at + 3), "score",
                           db_is_null(rows, i, at + 4) ? json_null() : json_real(db_double(rows, i, at + 4)),
-                          "merge_id", id_json(db_int(rows, i, at + 5)), "created_at", time_json(rows, i, at + 6),
-                          "created_by", id_json(db_int(rows, i, at + 7)), "undone_at", time_json(rows, i, at + 8),
-                          "undone_by", id_json(db_int(rows, i, at + 9)), "reason", text_json(rows, i, at + 10));
+                          "merge_id", wj_id_json(db_int(rows, i, at + 5)), "created_at", time_json(rows, i, at + 6),
+                          "created_by", wj_id_json(db_int(rows, i, at + 7)), "undone_at", time_json(rows, i, at + 8),
+                          "undone_by", wj_id_json(db_int(rows, i, at + 9)), "reason", text_json(rows, i, at + 10));
     return l;
 }
 
@@ -150,9 +137,9 @@ static json_t *records_json(wj_conn *c, int64_t person)
     json_t *a = json_array();
     for (int i = 0; i < rows->nrows; i++) {
         json_t *doc = json_loads(db_text(rows, i, 4), 0, NULL);
-        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", id_json(db_int(rows, i, 0)),
-                                           "facility_id", id_json(db_int(rows, i, 1)), "facility_name",
-                                           text_json(rows, i, 2), "registered_by", id_json(db_int(rows, i, 3)),
+        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", wj_id_json(db_int(rows, i, 0)),
+                                           "facility_id", wj_id_json(db_int(rows, i, 1)), "facility_name",
+                                           text_json(rows, i, 2), "registered_by", wj_id_json(db_int(rows, i, 3)),
                                            "registered_at", time_json(rows, i, 5), "data", doc ? doc : json_object(),
                                            "link", link_json(rows, i, 6)));
     }
@@ -186,10 +173,10 @@ static json_t *merged_from_json(wj_conn *c, int64_t person)
         return NULL;
     json_t *a = json_array();
     for (int i = 0; i < rows->nrows; i++)
-        json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o}", "merge_id", id_json(db_int(rows, i, 0)),
-                                           "person_id", id_json(db_int(rows, i, 1)), "name", db_text(rows, i, 2),
+        json_array_append_new(a, json_pack("{s:o, s:o, s:s, s:s, s:o, s:o}", "merge_id", wj_id_json(db_int(rows, i, 0)),
+                                           "person_id", wj_id_json(db_int(rows, i, 1)), "name", db_text(rows, i, 2),
                                            "reason", db_text(rows, i, 3), "created_at", time_json(rows, i, 4),
-                                           "created_by", id_json(db_int(rows, i, 5))));
+                                           "created_by", wj_id_json(db_int(rows, i, 5))));
     db_rows_free(rows);
     return a;
 }
@@ -215,12 +202,12 @@ static json_t *person_base(wj_conn *c, int64_t id, bool masked)
     if (ph)
         wj_mask_phone(ph, phone, sizeof phone);
     json_t *p = json_pack("{s:o, s:s, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
-                          id_json(db_int(rows, 0, 0)), "name", db_text(rows, 0, 1), "pinyin", db_text(rows, 0, 2),
+                          wj_id_json(db_int(rows, 0, 0)), "name", db_text(rows, 0, 1), "pinyin", db_text(rows, 0, 2),
                           "sex", db_text(rows, 0, 4), "birth_date", text_json(rows, 0, 5), "age",
                           age >= 0 ? json_integer(age) : json_null(), "elderly", age >= 60, "phone",
                           ph ? json_string(masked ? phone : ph) : json_null(), "area_code", text_json(rows, 0, 9),
                           "area_name", text_json(rows, 0, 10), "deceased_date", text_json(rows, 0, 12), "merged_into",
-                          id_json(db_int(rows, 0, 13)), "version", (json_int_t)db_int(rows, 0, 16));
+                          wj_id_json(db_int(rows, 0, 13)), "version", (json_int_t)db_int(rows, 0, 16));
     if (!masked) {
         json_t *former = json_loads(db_text(rows, 0, 3), 0, NULL), *phones = json_loads(db_text(rows, 0, 7), 0, NULL);
         json_object_set_new(p, "former_names", former ? former : json_array());

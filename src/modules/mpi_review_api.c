@@ -13,11 +13,7 @@
 
 static json_t *time_or_null(const db_rows *rows, int i, int col)
 {
-    char s[32];
-    if (db_is_null(rows, i, col))
-        return json_null();
-    wj_time_format_utc(db_int(rows, i, col), s);
-    return json_string(s);
+    return db_is_null(rows, i, col) ? json_null() : wj_time_json(db_int(rows, i, col), false);
 }
 
 /* ---- reviews ---- */
@@ -54,11 +50,11 @@ static json_t *review_json(wj_conn *c, const db_rows *rows, int i, bool full)
         return NULL;
     }
     return json_pack("{s:o, s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "id",
-                     mpi_id_json(db_int(rows, i, RV_ID)), "status", db_text(rows, i, RV_STATUS), "score",
-                     db_double(rows, i, RV_SCORE), "record_id", mpi_id_json(db_int(rows, i, RV_RECORD)), "person", p,
+                     wj_id_json(db_int(rows, i, RV_ID)), "status", db_text(rows, i, RV_STATUS), "score",
+                     db_double(rows, i, RV_SCORE), "record_id", wj_id_json(db_int(rows, i, RV_RECORD)), "person", p,
                      "candidate", q, "explain", explain ? explain : json_array(), "created_at",
                      time_or_null(rows, i, RV_CREATED), "decided_at", time_or_null(rows, i, RV_DECIDED), "decided_by",
-                     mpi_id_json(db_int(rows, i, RV_DECIDED_BY)), "reason",
+                     wj_id_json(db_int(rows, i, RV_DECIDED_BY)), "reason",
                      db_text(rows, i, RV_REASON) ? json_string(db_text(rows, i, RV_REASON)) : json_null(),
                      "already_same", person == cand);
 }
@@ -226,7 +222,7 @@ void mpi_review_decide(wj_req *r)
         wj_fail_internal(r, "review document");
         return;
     }
-    json_object_set_new(doc, "merge_id", mpi_id_json(merge_id));
+    json_object_set_new(doc, "merge_id", wj_id_json(merge_id));
     wj_reply(r, 200, doc);
     wj_write_commit(r);
 }
@@ -302,7 +298,7 @@ void mpi_merge_post(wj_req *r)
         wj_fail_internal(r, "merge document");
         return;
     }
-    wj_reply(r, 200, json_pack("{s:o, s:o}", "merge_id", mpi_id_json(id), "person", doc));
+    wj_reply(r, 200, json_pack("{s:o, s:o}", "merge_id", wj_id_json(id), "person", doc));
     wj_write_commit(r);
 }
 
@@ -400,9 +396,9 @@ void mpi_break_glass_list(wj_req *r)
     json_t *items = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(
-            items, json_pack("{s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:o}", "id", mpi_id_json(db_int(rows, i, 0)),
-                             "person_id", mpi_id_json(db_int(rows, i, 1)), "person_name", db_text(rows, i, 2), "user_id",
-                             mpi_id_json(db_int(rows, i, 3)), "username",
+            items, json_pack("{s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:o}", "id", wj_id_json(db_int(rows, i, 0)),
+                             "person_id", wj_id_json(db_int(rows, i, 1)), "person_name", db_text(rows, i, 2), "user_id",
+                             wj_id_json(db_int(rows, i, 3)), "username",
                              db_text(rows, i, 4) ? json_string(db_text(rows, i, 4)) : json_null(), "reason",
                              db_text(rows, i, 5), "client_ip",
                              db_text(rows, i, 6) ? json_string(db_text(rows, i, 6)) : json_null(), "created_at",
