@@ -199,14 +199,6 @@ static json_t *session_json(wj_conn *c, const appt_session *s, const char *chann
     return j;
 }
 
-static bool resident_only(const wj_req *r)
-{
-    for (int i = 0; r->who && i < r->who->ngrants; i++)
-        if (r->who->grants[i].role != WJ_ROLE_RESIDENT)
-            return false;
-    return true;
-}
-
 static void slots(wj_req *r)
 {
     wj_page pg;
@@ -228,7 +220,7 @@ static void slots(wj_req *r)
     wj_date_days(from, &day0);
     wj_days_date(day0 + days - 1, to);
     const char *as, *own = caller_channel(r, 0, "", &as), *channel = wj_qparam(r, "channel");
-    bool resident = resident_only(r);
+    bool resident = appt_resident_only(r);
     if (!channel)
         channel = own ? own : "online";
     else if (resident && strcmp(channel, "online") != 0) {
@@ -283,7 +275,7 @@ static void session_get(wj_req *r)
     if (!wj_path_id(r, 0, "session", &id))
         return;
     housekeep(r, id, now);
-    if (!appt_session_load(wj_db_conn(r), id, &s) || (resident_only(r) && s.release_at > now)) {
+    if (!appt_session_load(wj_db_conn(r), id, &s) || (appt_resident_only(r) && s.release_at > now)) {
         wj_fail(r, 404, "not_found", NULL, "session not found");
         return;
     }

@@ -120,20 +120,10 @@ static bool ref_param(const char *v, const char *type, int64_t *id)
     return wj_id_parse(v, id);
 }
 
-static bool resident_only(const wj_req *r)
-{
-    for (int i = 0; r->who && i < r->who->ngrants; i++)
-        if (r->who->grants[i].role != WJ_ROLE_RESIDENT)
-            return false;
-    return true;
-}
-
 static const char *fee_text(const char *fee)
 {
-    return strcmp(fee, "expert") == 0    ? "专家号"
-           : strcmp(fee, "special") == 0 ? "特需号"
-           : strcmp(fee, "mdt") == 0     ? "多学科联合门诊"
-                                         : "普通号";
+    const wj_enum *e = wj_enum_find(appt_fee_classes, fee);
+    return e ? e->zh : fee;
 }
 
 /* ---- Schedule ---- */
@@ -247,7 +237,7 @@ static bool fill_of(wj_conn *c, const appt_session *s, slot_fill *f)
     for (int p = 0; p < s->places; p++)
         f->places[slot_of(s, p)]++;
     db_rows *rows;
-    if (db_query(c, "SELECT slot FROM appointments WHERE session_id = ? AND status IN ('booked', 'offered')",
+    if (db_query(c, "SELECT slot FROM appointments WHERE session_id = ? AND status IN " APPT_ACTIVE_STATUSES,
                  DBP(DB_I(s->id)), &rows) != DB_OK)
         return false;
     for (int i = 0; i < rows->nrows; i++)
@@ -298,7 +288,7 @@ void appt_fhir_slot_read(wj_req *r)
     appt_session s;
     slot_fill f;
     if (!slot_id(r->path_params[0], &session, &k) || !appt_session_load(wj_db_conn(r), session, &s) ||
-        (resident_only(r) && s.release_at > now)) {
+        (appt_resident_only(r) && s.release_at > now)) {
         fhir_fail(r, 404, "not-found", NULL, "no such Slot");
         return;
     }
@@ -363,7 +353,7 @@ void appt_fhir_slot_search(wj_req *r)
         fhir_fail(r, 400, "invalid", "status", "status is free, busy or busy-unavailable");
         return;
     }
-    bool resident = resident_only(r);
+    bool resident = appt_resident_only(r);
     db_rows *rows;
     /* Sessions overlapping the window; their slots are filtered to start inside it. */
     if (db_query(wj_db_conn(r),

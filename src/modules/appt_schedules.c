@@ -596,8 +596,7 @@ void appt_schedule_leave(wj_req *r)
                                                          " ORDER BY a.slot",
                           DBP(DB_I(sid)), &booked) == DB_OK;
             char when[64];
-            const wj_enum *pe = wj_enum_find(appt_periods, s.period);
-            snprintf(when, sizeof when, "%.4s年%.2s月%.2s日%s", s.date, s.date + 5, s.date + 8, pe ? pe->zh : "");
+            appt_session_words(&s, when);
             /* Allocated: the reason may be 200 characters of up to 4 bytes each. */
             char *text = wj_xasprintf("停诊通知：%s的门诊因故停诊（%s），您的预约已取消，挂号费将原路退还。", when,
                                       reason);

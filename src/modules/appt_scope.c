@@ -20,6 +20,14 @@ bool appt_may_act(wj_req *r, const char *perm, int64_t person, int64_t facility,
     return wj_covers(r, perm, &t) || (maker && r->who && by == r->who->user_id && wj_has_perm(r->who, perm));
 }
 
+bool appt_resident_only(const wj_req *r)
+{
+    for (int i = 0; r->who && i < r->who->ngrants; i++)
+        if (r->who->grants[i].role != WJ_ROLE_RESIDENT)
+            return false;
+    return true;
+}
+
 void appt_sql_add(appt_sql *q, const char *fragment, db_val v)
 {
     wj_buf_puts(&q->sql, fragment);

@@ -25,10 +25,7 @@ static fac_stats *stats_of(fac_stats **all, int *n, int64_t id)
     for (int i = 0; i < *n; i++)
         if ((*all)[i].id == id)
             return &(*all)[i];
-    fac_stats *grown = realloc(*all, (size_t)(*n + 1) * sizeof **all);
-    if (!grown)
-        abort();
-    *all = grown;
+    fac_stats *grown = *all = wj_xrealloc(*all, (size_t)(*n + 1) * sizeof **all);
     memset(&grown[*n], 0, sizeof **all);
     grown[*n].id = id;
     return &grown[(*n)++];

@@ -268,8 +268,7 @@ bool appt_notify(wj_conn *c, int64_t person, const char *kind, const char *text,
                    NULL) == DB_OK;
 }
 
-/* "2026年11月25日 上午" for a notification's text. */
-static void session_words(const appt_session *s, char out[64])
+void appt_session_words(const appt_session *s, char out[64])
 {
     const wj_enum *p = wj_enum_find(appt_periods, s->period);
     snprintf(out, 64, "%.4s年%.2s月%.2s日%s", s->date, s->date + 5, s->date + 8, p ? p->zh : "");
@@ -284,7 +283,7 @@ bool appt_free_place(wj_conn *c, const appt_session *s, const char *pool, const 
                  "SELECT w.id, w.person_id, w.created_by FROM appt_waitlist w WHERE w.session_id = ? "
                  "AND w.status = 'waiting' AND w.pools LIKE ? AND NOT EXISTS (SELECT 1 FROM appointments a "
                  "WHERE a.session_id = w.session_id AND a.person_id = w.person_id AND a.status IN "
-                 "('booked', 'offered')) ORDER BY w.created_at, w.id LIMIT 1",
+                 APPT_ACTIVE_STATUSES ") ORDER BY w.created_at, w.id LIMIT 1",
                  DBP(DB_I(s->id), DB_S(like)), &rows) != DB_OK)
         return false;
     if (rows->nrows == 1) {
@@ -293,7 +292,7 @@ bool appt_free_place(wj_conn *c, const appt_session *s, const char *pool, const 
         db_rows_free(rows);
         int64_t id = wj_id_new(), expires = now + (int64_t)appt_cfg.offer_minutes * 60000;
         char when[64], text[256], until[32];
-        session_words(s, when);
+        appt_session_words(s, when);
         int64_t local = expires + WJ_SHANGHAI_OFFSET_MS;
         snprintf(until, sizeof until, "%02d:%02d", (int)(local / 3600000 % 24), (int)(local / 60000 % 60));
         snprintf(text, sizeof text, "候补成功：%s的号源已为您保留，请在 %s 前确认预约，逾期自动释放。", when, until);
@@ -367,7 +366,7 @@ bool appt_settle(wj_conn *c, appt_session *s, int64_t now)
     for (int i = 0; ok && i < rows->nrows; i++) {
         int64_t id = db_int(rows, i, 0), person = db_int(rows, i, 1);
         char when[64], text[200];
-        session_words(s, when);
+        appt_session_words(s, when);
         snprintf(text, sizeof text, "您候补的%s号源未在时限内确认，已释放给下一位。", when);
         ok = db_exec(c, "UPDATE appointments SET status = 'expired', updated_at = ? WHERE id = ?",
                      DBP(DB_I(now), DB_I(id)), NULL) == DB_OK &&

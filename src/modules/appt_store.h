@@ -49,6 +49,9 @@ void appt_stats(wj_req *r);
 
 /* ---- scope: one record, and lists scoped in SQL (appt_scope.c) ---- */
 
+/* Every grant of the caller is a resident's (they see released sessions only). */
+bool appt_resident_only(const wj_req *r);
+
 /* Does the caller hold `perm` over an appointment-like record (its person, facility and
  * area), or — to read it or change it as a booking — did they make it (`by`)? */
 bool appt_may_act(wj_req *r, const char *perm, int64_t person, int64_t facility, const char *area, int64_t by);
@@ -136,6 +139,8 @@ bool appt_free_place(wj_conn *c, const appt_session *s, const char *pool, const 
 /* The start of a place (slot number) of a session. */
 int64_t appt_slot_start(const appt_session *s, int slot);
 
+/* "2026年11月25日 上午": a session's day and period for a notification's text. */
+void appt_session_words(const appt_session *s, char out[64]);
 /* Notifies a person (the resident's inbox). */
 bool appt_notify(wj_conn *c, int64_t person, const char *kind, const char *text, const char *ref_type, int64_t ref_id,
                  int64_t now);
