@@ -34,15 +34,6 @@ static void refuse(wj_req *r, int status, const char *field, const char *rule, j
 
 /* ---- who calls, and through which channel ---- */
 
-static bool primary_care(wj_conn *c, int64_t facility)
-{
-    char name[404], type[32];
-    if (!facilities_name_type(c, facility, name, type))
-        return false;
-    return strcmp(type, "chc") == 0 || strcmp(type, "chs") == 0 || strcmp(type, "township_hc") == 0 ||
-           strcmp(type, "village_clinic") == 0;
-}
-
 /* The channel of the caller for a booking at `facility` (area path `area`): the desk of
  * that facility (its staff, or a clinician of it) books on site, a clinician of a
  * community health centre refers, a hotline operator over the area books by phone, a
@@ -69,7 +60,7 @@ static const char *caller_channel(wj_req *r, int64_t facility, const char *area,
             bool fits = false;
             switch (order[k].kind) {
             case 0: fits = g->facility_id && (!facility || g->facility_id == facility); break;
-            case 1: fits = g->facility_id && primary_care(wj_db_conn(r), g->facility_id); break;
+            case 1: fits = g->facility_id && facilities_primary_care(wj_db_conn(r), g->facility_id); break;
             case 2:
                 fits = g->area_path[0] && (!facility || strncmp(area, g->area_path, strlen(g->area_path)) == 0);
                 break;

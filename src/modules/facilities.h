@@ -57,6 +57,9 @@ bool facilities_department(wj_conn *c, int64_t id, facilities_dept *out);
 bool facilities_campus_of(wj_conn *c, int64_t campus_id, int64_t facility_id);
 /* The facility's name and type code (facilities_types) into the buffers; false when none. */
 bool facilities_name_type(wj_conn *c, int64_t id, char name[404], char type[32]);
+/* Is the facility one of primary care (community health centre or station, township
+ * health centre, village clinic)? False when there is no such facility. */
+bool facilities_primary_care(wj_conn *c, int64_t id);
 
 /* Loads the demo city's facilities (演示数据); areas must be loaded first. */
 bool facilities_demo(wj_conn *c);

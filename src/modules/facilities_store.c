@@ -667,6 +667,18 @@ bool facilities_campus_of(wj_conn *c, int64_t campus_id, int64_t facility_id)
     return found;
 }
 
+bool facilities_primary_care(wj_conn *c, int64_t id)
+{
+    static const char *const primary[] = {"chc", "chs", "township_hc", "village_clinic"};
+    char name[404], type[32];
+    if (!facilities_name_type(c, id, name, type))
+        return false;
+    for (size_t i = 0; i < WJ_ARRAY_LEN(primary); i++)
+        if (strcmp(type, primary[i]) == 0)
+            return true;
+    return false;
+}
+
 bool facilities_name_type(wj_conn *c, int64_t id, char name[404], char type[32])
 {
     db_rows *rows;
