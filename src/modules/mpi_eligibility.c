@@ -79,15 +79,23 @@ json_t *mpi_person_summary(wj_conn *c, int64_t person)
 
 int mpi_managed_persons(wj_conn *c, int64_t person, int64_t *out, int max)
 {
+    /* As mpi_person_covers: links are kept on the person that made them and name the person
+     * they named, either of which may since have been merged. */
     db_rows *rows;
     if (db_query(c,
-                 "SELECT related_id FROM person_family WHERE person_id = ? AND manages = 1 AND ended_at IS NULL "
-                 "ORDER BY id",
-                 DBP(DB_I(person)), &rows) != DB_OK)
+                 MPI_CLUSTER_SQL "SELECT f.related_id FROM person_family f WHERE f.person_id IN "
+                                 "(SELECT id FROM cluster) AND f.manages = 1 AND f.ended_at IS NULL ORDER BY f.id",
+                 DBP(DB_I(mpi_resolve(c, person))), &rows) != DB_OK)
         return -1;
     int n = 0;
-    for (int i = 0; i < rows->nrows && n < max; i++)
-        out[n++] = mpi_resolve(c, db_int(rows, i, 0));
+    for (int i = 0; i < rows->nrows && n < max; i++) {
+        int64_t related = mpi_resolve(c, db_int(rows, i, 0));
+        bool seen = false;
+        for (int k = 0; k < n && !seen; k++)
+            seen = out[k] == related;
+        if (related && !seen)
+            out[n++] = related;
+    }
     db_rows_free(rows);
     return n;
 }

@@ -318,7 +318,7 @@ describe('booking', () => {
   });
 
   test('after a merge of persons the earlier appointments stay the person’s: listed, readable, by the family too', async () => {
-    const { sessions } = await schedule({ d: 6, buckets: [{ pool: 'general', channel: 'online', places: 3 }] });
+    const { sessions } = await schedule({ d: 6, buckets: [{ pool: 'general', channel: 'online', places: 3 }, { pool: 'general', channel: 'onsite', places: 2 }] });
     const s = sessions[3];
     const kid = await managed();
     const a = await book('resident', s.session_id, kid);
@@ -337,6 +337,18 @@ describe('booking', () => {
     assertError(again, 409, 'conflict', 'person_id');
     assert.equal(again.json.error.details.rule, 'one_per_session');
     assert.equal(again.json.error.details.appointment_id, a.json.id);
+    // A parent whose own record was merged still manages the child the old record named.
+    const mum = await person();
+    const child = await person();
+    const fam = await srv.as('admin', 'POST', `/api/v1/persons/${mum}/family`, { body: { person_id: child, relation: 'child', manages: true } });
+    assert.equal(fam.status, 201, fam.text);
+    const mumNow = await person();
+    assert.equal((await srv.as('admin', 'POST', '/api/v1/mpi/merge', { body: { keep: mumNow, merge: mum, reason: '同一人重复建档' } })).status, 200);
+    await srv.addUser({ username: 'appt_merged_mum', role: 'resident', person: mumNow });
+    const forChild = await book('hospital_staff', sessions[4].session_id, child); // not her booking: seen as family
+    assert.equal(forChild.status, 201, forChild.text);
+    const hers = await srv.as('appt_merged_mum', 'GET', `/api/v1/appointments?session=${sessions[4].session_id}`);
+    assert.deepEqual(hers.json.items.map((i) => i.id), [forChild.json.id]);
   });
 
   test('the rules: full, one per session, per day and department, per day, release, past — each refusal changes nothing', async () => {
