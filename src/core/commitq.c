@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "clock.h"
 #include "dispatch.h"
 #include "idem.h"
@@ -89,30 +88,12 @@ static void run_job(wj_conn *c, wj_job *j, bool *open)
         if (!keep && !r->status)
             wj_fail_internal(r, "job set no reply");
     }
-    if (keep) {
-        wj_audit_event ev;
-        wj_dispatch_audit_event(r, &ev);
-        ev.status = r->status;
-        keep = wj_audit_insert(c, &ev);
-        if (keep && r->audit_also) {
-            ev.resource_id = r->audit_also;
-            keep = wj_audit_insert(c, &ev);
-        }
-        if (!keep) {
-            wj_fail_internal(r, "audit insert");
-        } else if (r->idem_key && !wj_idem_store(r)) {
-            keep = false;
-            db_exec_script(c, "ROLLBACK TO SAVEPOINT wj_job; RELEASE SAVEPOINT wj_job");
-            *open = false;
-            wj_idem_replay_after_race(r);
-            j->wrote = false;
-            wj_clock_set_thread_override(0);
-            r->conn = NULL;
-            return;
-        }
-    }
+    wj_record_status st = keep ? wj_write_record(r) : WJ_RECORD_FAILED;
+    keep = st == WJ_RECORD_OK;
     if (!keep)
         db_exec_script(c, "ROLLBACK TO SAVEPOINT wj_job; RELEASE SAVEPOINT wj_job");
+    if (st == WJ_RECORD_DUPLICATE)
+        wj_idem_replay_after_race(r);
     *open = keep;
     j->wrote = keep;
     wj_clock_set_thread_override(0);

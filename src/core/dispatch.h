@@ -19,4 +19,13 @@ void wj_req_cleanup(wj_req *r);
 /* Fills an audit event describing this request. */
 void wj_dispatch_audit_event(const wj_req *r, wj_audit_event *ev);
 
+/* A write's bookkeeping in its open transaction, before the commit (wj_write_commit, and
+ * each job of a group commit): its audit rows and its Idempotency-Key record. */
+typedef enum {
+    WJ_RECORD_OK,
+    WJ_RECORD_FAILED,    /* answered 500 */
+    WJ_RECORD_DUPLICATE, /* a request with the same key committed first: replay its answer */
+} wj_record_status;
+wj_record_status wj_write_record(wj_req *r);
+
 #endif

@@ -145,7 +145,7 @@ bool wj_write_begin(wj_req *r)
     return true;
 }
 
-bool wj_write_commit(wj_req *r)
+wj_record_status wj_write_record(wj_req *r)
 {
     wj_audit_event ev;
     wj_dispatch_audit_event(r, &ev);
@@ -156,14 +156,20 @@ bool wj_write_commit(wj_req *r)
         ok = wj_audit_insert(r->conn, &ev);
     }
     if (!ok) {
-        db_rollback(r->conn);
         wj_fail_internal(r, "audit insert");
-        return false;
+        return WJ_RECORD_FAILED;
     }
-    if (r->idem_key && !wj_idem_store(r)) {
-        /* Another request with the same key committed first: ours is the duplicate. */
+    /* Another request with the same key committed first: ours is the duplicate. */
+    return r->idem_key && !wj_idem_store(r) ? WJ_RECORD_DUPLICATE : WJ_RECORD_OK;
+}
+
+bool wj_write_commit(wj_req *r)
+{
+    wj_record_status st = wj_write_record(r);
+    if (st != WJ_RECORD_OK) {
         db_rollback(r->conn);
-        wj_idem_replay_after_race(r);
+        if (st == WJ_RECORD_DUPLICATE)
+            wj_idem_replay_after_race(r);
         return false;
     }
     if (db_commit(r->conn) != DB_OK) {
