@@ -1112,6 +1112,17 @@ export function fieldSchema(schemaName, path) {
   return s ?? null;
 }
 
+/** A code's label: the API's label kinds (component schema → kind, see loadLabels) tried
+ * in order, then our own dictionary under `key.code`, then the code itself. */
+export function codeLabel(kinds, key, code) {
+  if (code === null || code === undefined || code === '') return '';
+  for (const k of kinds) {
+    const x = label(k, code);
+    if (x !== String(code)) return x;
+  }
+  return has(`${key}.${code}`) ? t(`${key}.${code}`) : String(code);
+}
+
 // ---- formats ----
 
 const shanghai = new Intl.DateTimeFormat('en-CA', {
@@ -1125,7 +1136,9 @@ const shanghai = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-function shanghaiParts(iso) {
+/** The parts of an instant in Beijing time ({year, month, day, hour, minute, second}, zero
+ * padded); null when not an instant. */
+export function shanghaiParts(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return null;
   return Object.fromEntries(shanghai.formatToParts(d).map((p) => [p.type, p.value]));

@@ -2,7 +2,7 @@
 // labels of the module's codes, the channel a caller books through, rule errors in words,
 // dates in Asia/Shanghai, and the facility → department → doctor picker.
 import * as api from '../api.js';
-import { getLang, has, label, t } from '../i18n.js';
+import { codeLabel, getLang, has, shanghaiParts, t } from '../i18n.js';
 import { clear, errorText, field, h, select } from '../ui.js';
 import { facilityPicker } from './mpi-common.js';
 
@@ -37,14 +37,8 @@ export function apptTabs(current, app) {
 
 /* ---- labels ---- */
 
-function own(prefix, c) {
-  if (c === null || c === undefined || c === '') return '';
-  return has(`${prefix}.${c}`) ? t(`${prefix}.${c}`) : String(c);
-}
-function api_(kind, prefix, c) {
-  const x = label(kind, c);
-  return x && x !== String(c) ? x : own(prefix, c);
-}
+const own = (prefix, c) => codeLabel([], prefix, c);
+const api_ = (kind, prefix, c) => codeLabel([kind], prefix, c);
 export const poolLabel = (c) => api_('appointmentbooking.pool', 'appt.pool', c);
 export const feeLabel = (c) => api_('schedule.fee_class', 'appt.fee', c);
 export const ownerLabel = (c) => api_('schedule.owner', 'appt.owner', c);
@@ -96,11 +90,14 @@ export function apptErrorText(err) {
 
 /* ---- dates (Asia/Shanghai) ---- */
 
-const ymd = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
-const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+/* YYYY-MM-DD of an instant, Beijing time. */
+function dayOf(iso) {
+  const p = shanghaiParts(iso);
+  return p ? `${p.year}-${p.month}-${p.day}` : '';
+}
 
 export function today() {
-  return ymd.format(new Date());
+  return dayOf(new Date().toISOString());
 }
 export function addDays(date, n) {
   const d = new Date(`${date}T00:00:00Z`);
@@ -108,7 +105,8 @@ export function addDays(date, n) {
   return d.toISOString().slice(0, 10);
 }
 export function fmtTime(iso) {
-  return iso ? hm.format(new Date(iso)) : '';
+  const p = iso && shanghaiParts(iso);
+  return p ? `${p.hour}:${p.minute}` : '';
 }
 /** 11月26日 周四 / 2026-11-26 Thu */
 export function fmtDayW(date) {
@@ -119,7 +117,7 @@ export function fmtDayW(date) {
   return getLang() === 'zh' ? `${+m[2]}月${+m[3]}日 ${weekdayLabel(wd)}` : `${date} ${weekdayLabel(wd)}`;
 }
 export function fmtDayTime(iso) {
-  return iso ? `${fmtDayW(ymd.format(new Date(iso)))} ${fmtTime(iso)}` : '';
+  return iso ? `${fmtDayW(dayOf(iso))} ${fmtTime(iso)}` : '';
 }
 
 /* ---- facility → department → doctor ---- */

@@ -4,7 +4,7 @@
 // a reason dialog, a person finder (by name and birth date, never in the URL) and a
 // facility picker for hospital cards.
 import * as api from '../api.js';
-import { fmtDate, getLang, has, label, t } from '../i18n.js';
+import { codeLabel, fmtDate, getLang, has, t } from '../i18n.js';
 import { clear, clearFormErrors, errorBlock, errorText, field, h, nextId, select, showFormError } from '../ui.js';
 
 /* ---- tabs of the index ---- */
@@ -26,16 +26,6 @@ export function mpiTabs(current, app) {
 
 /* ---- labels of codes ---- */
 
-/* API label kinds (component schema → kind, see i18n.loadLabels) tried in order, then our
- * own dictionary under `key.code`, then the code itself. */
-function codeLabel(kinds, key, code) {
-  if (code === null || code === undefined || code === '') return '';
-  for (const k of kinds) {
-    const x = label(k, code);
-    if (x !== String(code)) return x;
-  }
-  return has(`${key}.${code}`) ? t(`${key}.${code}`) : String(code);
-}
 
 export const sexLabel = (c) => codeLabel(['personregistration.sex', 'person.sex'], 'mpi.sex', c);
 export const identLabel = (c) => codeLabel(['personidentifier.type', 'personsearchidentifier.type'], 'mpi.ident', c);
