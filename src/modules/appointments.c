@@ -793,25 +793,23 @@ static void appt_list(wj_req *r)
     const char *date = wj_qparam(r, "date"), *status = wj_qparam(r, "status");
     if (person)
         person = mpi_resolve(wj_db_conn(r), person);
-    appt_sql q = {0};
-    wj_buf_puts(&q.sql, APPT_SELECT APPT_FROM " WHERE 1 = 1");
-    if (wj_qparam(r, "person")) {
+    wj_sql q = {0};
+    wj_sql_puts(&q, APPT_SELECT APPT_FROM " WHERE 1 = 1");
+    if (wj_qparam(r, "person"))
         appt_sql_persons(wj_db_conn(r), &q, "AND", "a.person_id", person);
-        q.one_person = true;
-    }
     if (session)
-        appt_sql_add(&q, " AND a.session_id = ?", DB_I(session));
+        wj_sql_add(&q, " AND a.session_id = ?", DB_I(session));
     if (facility)
-        appt_sql_add(&q, " AND a.facility_id = ?", DB_I(facility));
+        wj_sql_add(&q, " AND a.facility_id = ?", DB_I(facility));
     if (date)
-        appt_sql_add(&q, " AND a.date = ?", DB_S(date));
+        wj_sql_add(&q, " AND a.date = ?", DB_S(date));
     if (status)
-        appt_sql_add(&q, " AND a.status = ?", DB_S(status));
+        wj_sql_add(&q, " AND a.status = ?", DB_S(status));
     if (pg.after)
-        appt_sql_add(&q, " AND a.id < ?", DB_I(pg.id));
-    appt_sql_scope(r, &q, &appt_cols, "appointment.read");
-    appt_sql_add(&q, " ORDER BY a.id DESC LIMIT ?", DB_I(pg.limit + 1));
-    db_rows *rows = appt_sql_run(r, &q, "appointments list");
+        wj_sql_add(&q, " AND a.id < ?", DB_I(pg.id));
+    appt_sql_scope(r, &q, &appt_cols, "appointment.read", wj_qparam(r, "person") != NULL);
+    wj_sql_add(&q, " ORDER BY a.id DESC LIMIT ?", DB_I(pg.limit + 1));
+    db_rows *rows = wj_sql_run(r, &q, "appointments list");
     if (!rows)
         return;
     json_t *items = json_array();
@@ -1064,20 +1062,18 @@ static void wait_list(wj_req *r)
     wj_id_parse(wj_qparam(r, "session"), &session);
     if (person)
         person = mpi_resolve(wj_db_conn(r), person);
-    appt_sql q = {0};
-    wj_buf_puts(&q.sql, "SELECT w.id, w.session_id, w.status FROM appt_waitlist w JOIN appt_sessions s "
+    wj_sql q = {0};
+    wj_sql_puts(&q, "SELECT w.id, w.session_id, w.status FROM appt_waitlist w JOIN appt_sessions s "
                         "ON s.id = w.session_id WHERE 1 = 1");
-    if (wj_qparam(r, "person")) {
+    if (wj_qparam(r, "person"))
         appt_sql_persons(wj_db_conn(r), &q, "AND", "w.person_id", person);
-        q.one_person = true;
-    }
     if (session)
-        appt_sql_add(&q, " AND w.session_id = ?", DB_I(session));
+        wj_sql_add(&q, " AND w.session_id = ?", DB_I(session));
     if (pg.after)
-        appt_sql_add(&q, " AND w.id < ?", DB_I(pg.id));
-    appt_sql_scope(r, &q, &cols, "appointment.read");
-    appt_sql_add(&q, " ORDER BY w.id DESC LIMIT ?", DB_I(pg.limit + 1));
-    db_rows *rows = appt_sql_run(r, &q, "waitlist list");
+        wj_sql_add(&q, " AND w.id < ?", DB_I(pg.id));
+    appt_sql_scope(r, &q, &cols, "appointment.read", wj_qparam(r, "person") != NULL);
+    wj_sql_add(&q, " ORDER BY w.id DESC LIMIT ?", DB_I(pg.limit + 1));
+    db_rows *rows = wj_sql_run(r, &q, "waitlist list");
     if (!rows)
         return;
     if (person)
@@ -1119,18 +1115,18 @@ static void notifications_list(wj_req *r)
     int64_t persons[APPT_MANAGED_MAX + 1];
     int np = caller_persons(r, persons);
     const char *unread = wj_qparam(r, "unread");
-    appt_sql q = {0};
-    wj_buf_puts(&q.sql, "SELECT id, person_id, kind, text, ref_type, ref_id, created_at, read_at FROM notifications "
+    wj_sql q = {0};
+    wj_sql_puts(&q, "SELECT id, person_id, kind, text, ref_type, ref_id, created_at, read_at FROM notifications "
                         "WHERE (1 = 0");
     for (int i = 0; i < np; i++)
         appt_sql_persons(wj_db_conn(r), &q, "OR", "person_id", persons[i]);
-    wj_buf_puts(&q.sql, ")");
+    wj_sql_puts(&q, ")");
     if (unread && strcmp(unread, "true") == 0)
-        wj_buf_puts(&q.sql, " AND read_at IS NULL");
+        wj_sql_puts(&q, " AND read_at IS NULL");
     if (pg.after)
-        appt_sql_add(&q, " AND id < ?", DB_I(pg.id));
-    appt_sql_add(&q, " ORDER BY id DESC LIMIT ?", DB_I(pg.limit + 1));
-    db_rows *rows = appt_sql_run(r, &q, "notifications");
+        wj_sql_add(&q, " AND id < ?", DB_I(pg.id));
+    wj_sql_add(&q, " ORDER BY id DESC LIMIT ?", DB_I(pg.limit + 1));
+    db_rows *rows = wj_sql_run(r, &q, "notifications");
     if (!rows)
         return;
     json_t *items = json_array();

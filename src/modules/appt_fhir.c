@@ -464,8 +464,8 @@ void appt_fhir_appointment_search(wj_req *r)
     person = mpi_resolve(wj_db_conn(r), person);
     wj_audit_subject(r, "person", person);
     /* Scope and status in SQL, so that the limit counts only what the caller may see. */
-    appt_sql q = {.one_person = true};
-    wj_buf_puts(&q.sql, APPT_SELECT APPT_FROM " WHERE 1 = 1");
+    wj_sql q = {0};
+    wj_sql_puts(&q, APPT_SELECT APPT_FROM " WHERE 1 = 1");
     appt_sql_persons(wj_db_conn(r), &q, "AND", "a.person_id", person);
     if (status) {
         const char *native[2] = {NULL, NULL};
@@ -473,12 +473,12 @@ void appt_fhir_appointment_search(wj_req *r)
         for (int k = 0; appt_statuses[k].code && n < 2; k++)
             if (strcmp(appointment_status(appt_statuses[k].code), status) == 0)
                 native[n++] = appt_statuses[k].code;
-        appt_sql_add(&q, " AND a.status IN (?", DB_S(native[0] ? native[0] : ""));
-        appt_sql_add(&q, ", ?)", DB_S(native[1] ? native[1] : ""));
+        wj_sql_add(&q, " AND a.status IN (?", DB_S(native[0] ? native[0] : ""));
+        wj_sql_add(&q, ", ?)", DB_S(native[1] ? native[1] : ""));
     }
-    appt_sql_scope(r, &q, &cols, "appointment.read");
-    appt_sql_add(&q, " ORDER BY a.slot_start DESC, a.id LIMIT ?", DB_I(SEARCH_MAX));
-    db_rows *rows = appt_sql_run(r, &q, "appointment search");
+    appt_sql_scope(r, &q, &cols, "appointment.read", true);
+    wj_sql_add(&q, " ORDER BY a.slot_start DESC, a.id LIMIT ?", DB_I(SEARCH_MAX));
+    db_rows *rows = wj_sql_run(r, &q, "appointment search");
     if (!rows)
         return;
     json_t *found = json_array();

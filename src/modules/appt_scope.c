@@ -28,15 +28,6 @@ bool appt_resident_only(const wj_req *r)
     return true;
 }
 
-void appt_sql_add(appt_sql *q, const char *fragment, db_val v)
-{
-    wj_buf_puts(&q->sql, fragment);
-    if (q->n < (int)WJ_ARRAY_LEN(q->p))
-        q->p[q->n++] = v;
-    else
-        q->overflow = true;
-}
-
 void appt_person_ids_of(wj_conn *c, int64_t person, appt_person_ids *out)
 {
     out->n = mpi_cluster_ids(c, person, out->id, APPT_CLUSTER_MAX);
@@ -64,27 +55,27 @@ int appt_person_ids_bind(const appt_person_ids *ids, db_val *p, int k)
     return k;
 }
 
-void appt_sql_persons(wj_conn *c, appt_sql *q, const char *op, const char *col, int64_t person)
+void appt_sql_persons(wj_conn *c, wj_sql *q, const char *op, const char *col, int64_t person)
 {
     appt_person_ids ids;
     appt_person_ids_of(c, person, &ids);
     char frag[96];
     snprintf(frag, sizeof frag, " %s %s IN (", op, col);
-    wj_buf_puts(&q->sql, frag);
+    wj_sql_puts(q, frag);
     for (int k = 0; k < ids.n; k++)
-        appt_sql_add(q, k ? ", ?" : "?", DB_I(ids.id[k]));
-    wj_buf_puts(&q->sql, ")");
+        wj_sql_add(q, k ? ", ?" : "?", DB_I(ids.id[k]));
+    wj_sql_puts(q, ")");
 }
 
-void appt_sql_scope(wj_req *r, appt_sql *q, const appt_scope_cols *col, const char *perm)
+void appt_sql_scope(wj_req *r, wj_sql *q, const appt_scope_cols *col, const char *perm, bool one_person)
 {
     unsigned roles = wj_perm_roles(perm);
     char frag[96];
     if (col->by) {
         snprintf(frag, sizeof frag, " AND (%s = ?", col->by);
-        appt_sql_add(q, frag, DB_I(r->who->user_id));
+        wj_sql_add(q, frag, DB_I(r->who->user_id));
     } else {
-        wj_buf_puts(&q->sql, " AND (1 = 0");
+        wj_sql_puts(q, " AND (1 = 0");
     }
     for (int i = 0; i < r->who->ngrants; i++) {
         const wj_grant *g = &r->who->grants[i];
@@ -92,17 +83,12 @@ void appt_sql_scope(wj_req *r, appt_sql *q, const appt_scope_cols *col, const ch
             continue;
         if (g->facility_id) {
             snprintf(frag, sizeof frag, " OR %s = ?", col->facility);
-            appt_sql_add(q, frag, DB_I(g->facility_id));
+            wj_sql_add(q, frag, DB_I(g->facility_id));
         } else if (g->area_path[0]) {
-            if (g->role == WJ_ROLE_HOTLINE_OPERATOR && !q->one_person)
+            if (g->role == WJ_ROLE_HOTLINE_OPERATOR && !one_person)
                 continue;
-            if (q->nlikes == (int)WJ_ARRAY_LEN(q->likes)) {
-                q->overflow = true;
-                continue;
-            }
-            wj_like_pattern(q->likes[q->nlikes], sizeof q->likes[0], "", g->area_path, "%");
             snprintf(frag, sizeof frag, " OR %s LIKE ? ESCAPE '\\'", col->area);
-            appt_sql_add(q, frag, DB_S(q->likes[q->nlikes++]));
+            wj_sql_like(q, frag, "", g->area_path, "%");
         } else if (g->person_id && col->person) {
             /* The resident, the persons they manage, and what each was before a merge. */
             int64_t persons[APPT_MANAGED_MAX + 1];
@@ -112,18 +98,5 @@ void appt_sql_scope(wj_req *r, appt_sql *q, const appt_scope_cols *col, const ch
                 appt_sql_persons(wj_db_conn(r), q, "OR", col->person, persons[k]);
         }
     }
-    wj_buf_puts(&q->sql, ")");
-}
-
-db_rows *appt_sql_run(wj_req *r, appt_sql *q, const char *what)
-{
-    db_rows *rows = NULL;
-    /* Too many grants to bind (never seen in practice): an error, not a list that lost a
-     * condition. */
-    if (q->overflow || db_query(wj_db_conn(r), q->sql.data, q->p, q->n, &rows) != DB_OK) {
-        rows = NULL;
-        wj_fail_internal(r, what);
-    }
-    wj_buf_free(&q->sql);
-    return rows;
+    wj_sql_puts(q, ")");
 }

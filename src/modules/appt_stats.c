@@ -82,18 +82,18 @@ void appt_stats(wj_req *r)
     int n = 0;
     bool ok = true;
     for (int pass = 0; ok && pass < 2; pass++) {
-        appt_sql q = {0};
-        wj_buf_puts(&q.sql, pass == 0 ? "SELECT s.facility_id, SUM(b.capacity), '', '', '' FROM appt_sessions s JOIN "
+        wj_sql q = {0};
+        wj_sql_puts(&q, pass == 0 ? "SELECT s.facility_id, SUM(b.capacity), '', '', '' FROM appt_sessions s JOIN "
                                         "appt_buckets b ON b.session_id = s.id WHERE s.status = 'open'"
                                       : "SELECT s.facility_id, COUNT(*), a.status, a.channel, a.pool FROM appointments a "
                                         "JOIN appt_sessions s ON s.id = a.session_id WHERE 1 = 1");
-        appt_sql_add(&q, " AND s.date >= ?", DB_S(from));
-        appt_sql_add(&q, " AND s.date <= ?", DB_S(to));
+        wj_sql_add(&q, " AND s.date >= ?", DB_S(from));
+        wj_sql_add(&q, " AND s.date <= ?", DB_S(to));
         if (facility)
-            appt_sql_add(&q, " AND s.facility_id = ?", DB_I(facility));
-        appt_sql_scope(r, &q, &place_cols, "appointment.stats");
-        wj_buf_puts(&q.sql, pass == 0 ? " GROUP BY s.facility_id" : " GROUP BY s.facility_id, a.status, a.channel, a.pool");
-        db_rows *rows = appt_sql_run(r, &q, "appointment stats");
+            wj_sql_add(&q, " AND s.facility_id = ?", DB_I(facility));
+        appt_sql_scope(r, &q, &place_cols, "appointment.stats", false);
+        wj_sql_puts(&q, pass == 0 ? " GROUP BY s.facility_id" : " GROUP BY s.facility_id, a.status, a.channel, a.pool");
+        db_rows *rows = wj_sql_run(r, &q, "appointment stats");
         ok = rows != NULL;
         for (int i = 0; ok && i < rows->nrows; i++) {
             fac_stats *f = stats_of(&all, &n, db_int(rows, i, 0));
@@ -124,7 +124,7 @@ void appt_stats(wj_req *r)
         if (ok)
             db_rows_free(rows);
     }
-    if (!ok) { /* answered by appt_sql_run */
+    if (!ok) { /* answered by wj_sql_run */
         free(all);
         return;
     }

@@ -8,6 +8,7 @@
 #define WJ_APPT_STORE_H
 
 #include "../core/module.h"
+#include "../core/sql.h"
 #include "../core/util.h"
 #include "appointments.h"
 
@@ -68,31 +69,17 @@ typedef struct appt_person_ids {
 void appt_person_ids_of(wj_conn *c, int64_t person, appt_person_ids *out);
 /* Binds the ids at p[k], p[k + 1], …; the index after them. */
 int appt_person_ids_bind(const appt_person_ids *ids, db_val *p, int k);
-/* A query of fixed fragments and bound values. */
-typedef struct appt_sql {
-    wj_buf sql;
-    db_val p[64]; /* PostgreSQL binds at most 64 */
-    int n;
-    bool overflow; /* more values than fit: appt_sql_run refuses to run it */
-    bool one_person; /* the list is for one person (person=): a hotline operator's area counts */
-    char likes[16][WJ_PATH_MAX + 2];
-    int nlikes;
-} appt_sql;
 /* The columns a scope reads; `by` and `person` may be NULL (not scoped by them). */
 typedef struct appt_scope_cols {
     const char *by, *facility, *area, *person;
 } appt_scope_cols;
-/* Appends `fragment` and binds `v` to its one placeholder. */
-void appt_sql_add(appt_sql *q, const char *fragment, db_val v);
 /* " OP COL IN (…)": the person and every id merged into it. */
-void appt_sql_persons(wj_conn *c, appt_sql *q, const char *op, const char *col, int64_t person);
+void appt_sql_persons(wj_conn *c, wj_sql *q, const char *op, const char *col, int64_t person);
 /* " AND (…)": the rows the caller holds `perm` over — made by them, at a facility of
  * theirs, in an area of theirs, for a person they cover. A hotline operator's area counts
- * only when the list is for one person (the caller on the line): else they see their own
+ * only when the list is for `one_person` (the caller on the line): else they see their own
  * bookings, not the area's. */
-void appt_sql_scope(wj_req *r, appt_sql *q, const appt_scope_cols *col, const char *perm);
-/* Runs the query and frees its text; NULL after answering 500 (`what` in the log). */
-db_rows *appt_sql_run(wj_req *r, appt_sql *q, const char *what);
+void appt_sql_scope(wj_req *r, wj_sql *q, const appt_scope_cols *col, const char *perm, bool one_person);
 
 extern const wj_enum appt_pools[], appt_channels[], appt_periods[], appt_fee_classes[], appt_owners[],
     appt_statuses[];

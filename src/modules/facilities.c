@@ -16,6 +16,7 @@
 #include "../core/ids.h"
 #include "../core/doccache.h"
 #include "../core/list.h"
+#include "../core/sql.h"
 #include "../core/util.h"
 #include "areas.h"
 #include "facilities_store.h"
@@ -27,51 +28,33 @@
 
 /* ---- the list ---- */
 
-/* A list query under construction: SQL text from constant fragments, bound values, and the
- * buffers the bound patterns live in. */
-typedef struct list_sql {
-    wj_buf sql;
-    db_val p[16];
-    int n;
-    char area_like[2 * WJ_PATH_MAX + 2];
-    char name_like[1024];
-} list_sql;
-
-static void add(list_sql *q, const char *fragment, db_val v)
-{
-    wj_buf_puts(&q->sql, fragment);
-    q->p[q->n++] = v;
-}
-
 /* Appends FROM and WHERE for the filters of the query. False after answering 400 when
  * `area` names no area. */
-static bool add_filters(wj_req *r, list_sql *q)
+static bool add_filters(wj_req *r, wj_sql *q)
 {
     const char *area = wj_qparam(r, "area"), *level = wj_qparam(r, "level"), *type = wj_qparam(r, "type");
     const char *cap = wj_qparam(r, "capability"), *name = wj_qparam(r, "q"), *active = wj_qparam(r, "active");
-    wj_buf_puts(&q->sql, " FROM facilities f WHERE 1 = 1");
+    wj_sql_puts(q, " FROM facilities f WHERE 1 = 1");
     if (area) {
         areas_ref a;
         if (!areas_find_by_code(wj_db_conn(r), area, &a)) {
             wj_fail(r, 400, "invalid_parameter", "area", "no area has code %s", area);
             return false;
         }
-        wj_like_pattern(q->area_like, sizeof q->area_like, "", a.path, "%");
-        add(q, " AND f.area_path LIKE ? ESCAPE '\\'", DB_S(q->area_like));
+        wj_sql_like(q, " AND f.area_path LIKE ? ESCAPE '\\'", "", a.path, "%");
     }
     if (level)
-        add(q, " AND f.level = ?", DB_S(level));
+        wj_sql_add(q, " AND f.level = ?", DB_S(level));
     if (type)
-        add(q, " AND f.type = ?", DB_S(type));
+        wj_sql_add(q, " AND f.type = ?", DB_S(type));
     if (cap)
-        add(q, " AND EXISTS (SELECT 1 FROM facility_capabilities k WHERE k.facility_id = f.id AND k.capability = ?)",
+        wj_sql_add(q, " AND EXISTS (SELECT 1 FROM facility_capabilities k WHERE k.facility_id = f.id AND k.capability = ?)",
             DB_S(cap));
     if (name) {
-        wj_like_pattern(q->name_like, sizeof q->name_like, "%", name, "%");
-        add(q, " AND LOWER(f.name) LIKE LOWER(?) ESCAPE '\\'", DB_S(q->name_like));
+        wj_sql_like(q, " AND LOWER(f.name) LIKE LOWER(?) ESCAPE '\\'", "%", name, "%");
     }
     if (!active || strcmp(active, "all") != 0)
-        add(q, " AND f.active = ?", DB_I(!active || strcmp(active, "true") == 0));
+        wj_sql_add(q, " AND f.active = ?", DB_I(!active || strcmp(active, "true") == 0));
     return true;
 }
 
@@ -88,7 +71,7 @@ static const struct list_order {
      " ORDER BY f.created_at DESC, f.id DESC"},
 };
 
-static void list_sorted(wj_req *r, const wj_page *pg, list_sql *q)
+static void list_sorted(wj_req *r, const wj_page *pg, wj_sql *q)
 {
     const struct list_order *o = &orders[0];
     for (size_t i = 0; i < WJ_ARRAY_LEN(orders); i++)
@@ -102,16 +85,16 @@ static void list_sorted(wj_req *r, const wj_page *pg, list_sql *q)
             return;
         }
         db_val key = by_name ? DB_S(pg->key) : DB_I(created);
-        wj_buf_puts(&q->sql, o->after);
-        q->p[q->n++] = key;
-        q->p[q->n++] = key;
-        q->p[q->n++] = DB_I(pg->id);
+        wj_sql_puts(q, o->after);
+        wj_sql_bind(q, key);
+        wj_sql_bind(q, key);
+        wj_sql_bind(q, DB_I(pg->id));
     }
-    wj_buf_puts(&q->sql, o->by);
-    add(q, " LIMIT ?", DB_I(pg->limit + 1));
+    wj_sql_puts(q, o->by);
+    wj_sql_add(q, " LIMIT ?", DB_I(pg->limit + 1));
     wj_conn *c = wj_db_conn(r);
     db_rows *rows;
-    if (db_query(c, q->sql.data, q->p, q->n, &rows) != DB_OK) {
+    if (wj_sql_query(c, q, &rows) != DB_OK) {
         wj_fail_internal(r, "facilities list");
         return;
     }
@@ -154,7 +137,7 @@ static double haversine_km(double lat1, double lon1, double lat2, double lon2)
 }
 
 /* Appends the bounding box of the circle: the database narrows by index, C measures. */
-static void add_box(list_sql *q, double lat, double lon, double km)
+static void add_box(wj_sql *q, double lat, double lon, double km)
 {
     double dlat = km / EARTH_RADIUS_KM / DEG;
     double lat_lo = fmax(lat - dlat, -90), lat_hi = fmin(lat + dlat, 90), lon_lo = -180, lon_hi = 180;
@@ -166,18 +149,18 @@ static void add_box(list_sql *q, double lat, double lon, double km)
             lon_hi = lon + dlon;
         }
     }
-    add(q, " AND f.lat BETWEEN ? AND ?", DB_D(lat_lo));
-    q->p[q->n++] = DB_D(lat_hi);
-    add(q, " AND f.lon BETWEEN ? AND ?", DB_D(lon_lo));
-    q->p[q->n++] = DB_D(lon_hi);
+    wj_sql_add(q, " AND f.lat BETWEEN ? AND ?", DB_D(lat_lo));
+    wj_sql_bind(q, DB_D(lat_hi));
+    wj_sql_add(q, " AND f.lon BETWEEN ? AND ?", DB_D(lon_lo));
+    wj_sql_bind(q, DB_D(lon_hi));
 }
 
 /* The candidates within `km`, after the cursor, nearest first. Returns the count; *out is
  * a heap array the caller frees. -1 on a database error. */
-static int near_hits(wj_conn *c, list_sql *q, const wj_page *pg, double lat, double lon, double km, near_hit **out)
+static int near_hits(wj_conn *c, wj_sql *q, const wj_page *pg, double lat, double lon, double km, near_hit **out)
 {
     db_rows *rows;
-    if (db_query(c, q->sql.data, q->p, q->n, &rows) != DB_OK)
+    if (wj_sql_query(c, q, &rows) != DB_OK)
         return -1;
     near_hit *hits = wj_xcalloc((size_t)rows->nrows + 1, sizeof *hits);
     int n = 0;
@@ -195,7 +178,7 @@ static int near_hits(wj_conn *c, list_sql *q, const wj_page *pg, double lat, dou
     return n;
 }
 
-static void list_near(wj_req *r, const wj_page *pg, list_sql *q)
+static void list_near(wj_req *r, const wj_page *pg, wj_sql *q)
 {
     const char *near = wj_qparam(r, "near"), *radius = wj_qparam(r, "radius_km");
     double lat = strtod(near, NULL), lon = strtod(strchr(near, ',') + 1, NULL), km = RADIUS_DEFAULT_KM;
@@ -240,15 +223,15 @@ static void list(wj_req *r)
         wj_fail(r, 400, "invalid_parameter", "radius_km", "radius_km only goes with near");
         return;
     }
-    list_sql q = {0};
-    wj_buf_puts(&q.sql, near ? "SELECT f.id, f.lat, f.lon" : "SELECT " FACILITIES_COLS);
+    wj_sql q = {0};
+    wj_sql_puts(&q, near ? "SELECT f.id, f.lat, f.lon" : "SELECT " FACILITIES_COLS);
     if (add_filters(r, &q)) {
         if (near)
             list_near(r, &pg, &q);
         else
             list_sorted(r, &pg, &q);
     }
-    wj_buf_free(&q.sql);
+    wj_sql_free(&q);
 }
 
 /* ---- one facility ---- */
@@ -475,15 +458,15 @@ static void deactivate(wj_req *r)
  * in one snapshot. NULL after answering. */
 static json_t *export_documents(wj_req *r)
 {
-    list_sql q = {0};
-    wj_buf_puts(&q.sql, "SELECT " FACILITIES_COLS);
+    wj_sql q = {0};
+    wj_sql_puts(&q, "SELECT " FACILITIES_COLS);
     wj_conn *c = wj_db_conn(r);
     db_begin(c, false);
     json_t *docs = NULL;
     db_rows *rows = NULL;
     if (add_filters(r, &q)) {
-        wj_buf_puts(&q.sql, orders[0].by);
-        if (db_query(c, q.sql.data, q.p, q.n, &rows) == DB_OK) {
+        wj_sql_puts(&q, orders[0].by);
+        if (wj_sql_query(c, &q, &rows) == DB_OK) {
             docs = json_array();
             for (int i = 0; docs && i < rows->nrows; i++) {
                 json_t *doc = facilities_row_json(c, rows, i, true);
@@ -500,7 +483,7 @@ static json_t *export_documents(wj_req *r)
             wj_fail_internal(r, "facilities export");
     }
     db_rollback(c);
-    wj_buf_free(&q.sql);
+    wj_sql_free(&q);
     return docs;
 }
 

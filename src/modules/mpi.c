@@ -11,6 +11,7 @@
 #include "../core/idcard.h"
 #include "../core/ids.h"
 #include "../core/list.h"
+#include "../core/sql.h"
 #include "../core/util.h"
 #include "areas.h"
 #include "modules.h"
@@ -575,17 +576,13 @@ typedef struct search {
 
 /* A search as one statement: every given criterion, the caller's scope, keyset paging. */
 typedef struct search_sql {
-    wj_buf sql;
-    db_val p[48];
-    int n;
+    wj_sql q;
     char key[MPI_NAME_MAX], pinyin[MPI_PINYIN_MAX];
-    char like[16][2 * WJ_PATH_MAX + 2];
 } search_sql;
 
 static void add(search_sql *q, const char *fragment, db_val v)
 {
-    wj_buf_puts(&q->sql, fragment);
-    q->p[q->n++] = v;
+    wj_sql_add(&q->q, fragment, v);
 }
 
 /* "AND (… OR …)": the persons the caller's grants holding person.read cover — an area
@@ -594,33 +591,27 @@ static void add(search_sql *q, const char *fragment, db_val v)
 static bool add_scope(wj_req *r, search_sql *q)
 {
     unsigned roles = wj_perm_roles("person.read");
-    int nlike = 0;
-    wj_buf_puts(&q->sql, " AND (1 = 0");
-    for (int i = 0; i < r->who->ngrants && q->n < 40; i++) {
+    wj_sql_puts(&q->q, " AND (1 = 0");
+    for (int i = 0; i < r->who->ngrants && q->q.n < 40; i++) {
         const wj_grant *g = &r->who->grants[i];
         if (!(roles & (1u << g->role)))
             continue;
-        if (g->area_path[0] && nlike < 16) {
-            wj_like_pattern(q->like[nlike], sizeof q->like[nlike], "", g->area_path, "%");
-            add(q, " OR p.area_path LIKE ? ESCAPE '\\'", DB_S(q->like[nlike++]));
+        if (g->area_path[0]) {
+            wj_sql_like(&q->q, " OR p.area_path LIKE ? ESCAPE '\\'", "", g->area_path, "%");
         } else if (g->facility_id) {
             add(q, " OR EXISTS (SELECT 1 FROM mpi_records s WHERE s.person_id = p.id AND s.facility_id = ?)",
                 DB_I(g->facility_id));
         } else if (g->person_id) {
-            db_rows *rows;
-            int64_t self = mpi_resolve(wj_db_conn(r), g->person_id);
-            add(q, " OR p.id = ?", DB_I(self));
-            if (db_query(wj_db_conn(r),
-                         MPI_CLUSTER_SQL "SELECT related_id FROM person_family WHERE person_id IN (SELECT id FROM "
-                                         "cluster) AND manages = 1 AND ended_at IS NULL LIMIT 8",
-                         DBP(DB_I(self)), &rows) != DB_OK)
+            int64_t self = mpi_resolve(wj_db_conn(r), g->person_id), managed[8];
+            int n = mpi_managed_persons(wj_db_conn(r), self, managed, (int)WJ_ARRAY_LEN(managed));
+            if (n < 0)
                 return false;
-            for (int k = 0; k < rows->nrows && q->n < 40; k++)
-                add(q, " OR p.id = ?", DB_I(mpi_resolve(wj_db_conn(r), db_int(rows, k, 0))));
-            db_rows_free(rows);
+            add(q, " OR p.id = ?", DB_I(self));
+            for (int k = 0; k < n && q->q.n < 40; k++)
+                add(q, " OR p.id = ?", DB_I(managed[k]));
         }
     }
-    wj_buf_puts(&q->sql, ")");
+    wj_sql_puts(&q->q, ")");
     return true;
 }
 
@@ -628,7 +619,7 @@ static bool add_scope(wj_req *r, search_sql *q)
  * index (the unary + keeps SQLite from scanning persons by merged_into instead). */
 static void add_criteria(search_sql *q, const search *s)
 {
-    wj_buf_puts(&q->sql, " FROM persons p WHERE +p.merged_into IS NULL");
+    wj_sql_puts(&q->q, " FROM persons p WHERE +p.merged_into IS NULL");
     if (s->has_ident) {
         add(q, " AND p.id IN (SELECT person_id FROM person_identifiers WHERE type = ?", DB_S(s->ident.type));
         add(q, " AND issuer = ?", DB_I(s->ident.issuer));
@@ -650,22 +641,18 @@ static void search_run(wj_req *r, const search *s, int limit, int64_t after)
 {
     search_sql q = {0};
     wj_conn *c = wj_db_conn(r);
-    wj_buf_puts(&q.sql, "SELECT p.id");
+    wj_sql_puts(&q.q, "SELECT p.id");
     add_criteria(&q, s);
     if (!add_scope(r, &q)) {
-        wj_buf_free(&q.sql);
+        wj_sql_free(&q.q);
         wj_fail_internal(r, "person search scope");
         return;
     }
     add(&q, " AND p.id > ? ORDER BY p.id", DB_I(after));
     add(&q, " LIMIT ?", DB_I(limit + 1));
-    db_rows *rows;
-    db_status st = db_query(c, q.sql.data, q.p, q.n, &rows);
-    wj_buf_free(&q.sql);
-    if (st != DB_OK) {
-        wj_fail_internal(r, "person search");
+    db_rows *rows = wj_sql_run(r, &q.q, "person search");
+    if (!rows)
         return;
-    }
     json_t *items = json_array();
     for (int i = 0; i < rows->nrows && i < limit; i++) {
         json_t *item = mpi_person_item(c, db_int(rows, i, 0));

@@ -8,6 +8,7 @@
 #include "../core/clock.h"
 #include "../core/ids.h"
 #include "../core/list.h"
+#include "../core/sql.h"
 #include "../core/util.h"
 #include "mpi_api.h"
 
@@ -68,33 +69,21 @@ void mpi_reviews_list(wj_req *r)
     if (!status)
         status = "open";
     /* The caller's area grants that hold mpi.review, as path prefixes. */
-    wj_buf sql = {0};
-    db_val p[24];
-    char like[16][2 * WJ_PATH_MAX + 2];
-    int n = 0, nlike = 0;
+    wj_sql q = {0};
     unsigned roles = wj_perm_roles("mpi.review");
-    wj_buf_puts(&sql, "SELECT " REVIEW_COLS " FROM mpi_reviews v WHERE (? = 'all' OR v.status = ?) AND v.id > ? AND (1 = 0");
-    p[n++] = DB_S(status);
-    p[n++] = DB_S(status);
-    p[n++] = DB_I(pg.after ? pg.id : 0);
-    for (int i = 0; i < r->who->ngrants && nlike < 16; i++) {
+    wj_sql_add(&q, "SELECT " REVIEW_COLS " FROM mpi_reviews v WHERE (? = 'all' OR v.status = ?)", DB_S(status));
+    wj_sql_bind(&q, DB_S(status));
+    wj_sql_add(&q, " AND v.id > ? AND (1 = 0", DB_I(pg.after ? pg.id : 0));
+    for (int i = 0; i < r->who->ngrants; i++) {
         const wj_grant *g = &r->who->grants[i];
-        if (!g->area_path[0] || !(roles & (1u << g->role)))
-            continue;
-        wj_like_pattern(like[nlike], sizeof like[nlike], "", g->area_path, "%");
-        wj_buf_puts(&sql, " OR v.area_path LIKE ? ESCAPE '\\'");
-        p[n++] = DB_S(like[nlike++]);
+        if (g->area_path[0] && (roles & (1u << g->role)))
+            wj_sql_like(&q, " OR v.area_path LIKE ? ESCAPE '\\'", "", g->area_path, "%");
     }
-    wj_buf_puts(&sql, ") ORDER BY v.id LIMIT ?");
-    p[n++] = DB_I(pg.limit + 1);
+    wj_sql_add(&q, ") ORDER BY v.id LIMIT ?", DB_I(pg.limit + 1));
     wj_conn *c = wj_db_conn(r);
-    db_rows *rows;
-    db_status st = db_query(c, sql.data, p, n, &rows);
-    wj_buf_free(&sql);
-    if (st != DB_OK) {
-        wj_fail_internal(r, "reviews list");
+    db_rows *rows = wj_sql_run(r, &q, "reviews list");
+    if (!rows)
         return;
-    }
     char *next;
     int k = wj_page_rows(&pg, rows, RV_ID, RV_ID, &next);
     json_t *items = json_array();
