@@ -646,7 +646,7 @@ static db_rows *appt_in_scope(wj_req *r, const char *perm)
     wj_audit_subject(r, "appointment", id);
     db_rows *rows = appt_load(r, id);
     if (rows && !appt_may_act(r, perm, db_int(rows, 0, AC_PERSON), db_int(rows, 0, AC_FACILITY),
-                         db_text(rows, 0, AC_AREA), db_int(rows, 0, AC_BOOKED_BY))) {
+                              db_text(rows, 0, AC_AREA), db_int(rows, 0, AC_BOOKED_BY))) {
         db_rows_free(rows);
         wj_fail(r, 404, "not_found", NULL, "appointment not found");
         return NULL;
@@ -958,7 +958,7 @@ static db_rows *wait_in_scope(wj_req *r, const char *perm)
         return NULL;
     }
     if (rows->nrows != 1 || !appt_may_act(r, perm, db_int(rows, 0, 2), db_int(rows, 0, 6), db_text(rows, 0, 7),
-                                     db_int(rows, 0, 5))) {
+                                          db_int(rows, 0, 5))) {
         db_rows_free(rows);
         wj_fail(r, 404, "not_found", NULL, "waiting-list entry not found");
         return NULL;
