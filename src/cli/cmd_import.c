@@ -354,7 +354,7 @@ static int import_persons(int argc, char **argv)
         free(data);
         return 1;
     }
-    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 2, false); /* the import and its checkpoints */
+    wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 3, false); /* the import, its checkpoints, its preparer */
     if (!db) {
         fclose(report);
         free(data);

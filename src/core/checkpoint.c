@@ -13,7 +13,7 @@ struct wj_checkpointer {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool pending, stopping;
+    bool pending, running, stopping;
 };
 
 static void checkpoint(wj_conn *c)
@@ -32,9 +32,12 @@ static void *run(void *arg)
         if (!ck->pending)
             break;
         ck->pending = false;
+        ck->running = true;
         pthread_mutex_unlock(&ck->mu);
         checkpoint(ck->own);
         pthread_mutex_lock(&ck->mu);
+        ck->running = false;
+        pthread_cond_broadcast(&ck->cv);
     }
     pthread_mutex_unlock(&ck->mu);
     return NULL;
@@ -65,7 +68,17 @@ void wj_checkpointer_kick(wj_checkpointer *ck)
         return;
     pthread_mutex_lock(&ck->mu);
     ck->pending = true;
-    pthread_cond_signal(&ck->cv);
+    pthread_cond_broadcast(&ck->cv);
+    pthread_mutex_unlock(&ck->mu);
+}
+
+void wj_checkpointer_wait(wj_checkpointer *ck)
+{
+    if (!ck)
+        return;
+    pthread_mutex_lock(&ck->mu);
+    while (ck->pending || ck->running)
+        pthread_cond_wait(&ck->cv, &ck->mu);
     pthread_mutex_unlock(&ck->mu);
 }
 
@@ -76,7 +89,7 @@ void wj_checkpointer_stop(wj_checkpointer *ck)
     pthread_mutex_lock(&ck->mu);
     ck->pending = true; /* one last pass over what the final batch wrote */
     ck->stopping = true;
-    pthread_cond_signal(&ck->cv);
+    pthread_cond_broadcast(&ck->cv);
     pthread_mutex_unlock(&ck->mu);
     pthread_join(ck->thread, NULL);
     db_exec_script(ck->writer, "PRAGMA wal_autocheckpoint = 1000"); /* SQLite's default */

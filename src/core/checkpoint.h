@@ -21,6 +21,7 @@ typedef struct wj_checkpointer wj_checkpointer;
 wj_checkpointer *wj_checkpointer_start(wj_db *db, wj_conn *writer);
 /* After a commit: checkpoint what the log holds (returns at once). */
 void wj_checkpointer_kick(wj_checkpointer *ck);
+void wj_checkpointer_wait(wj_checkpointer *ck);
 /* Runs a last checkpoint, stops the thread, and turns the writer's automatic checkpoint
  * back on. Accepts NULL. */
 void wj_checkpointer_stop(wj_checkpointer *ck);

@@ -556,6 +556,20 @@ db_status db_query(wj_conn *c, const char *sql, const db_val *params, int n, db_
     return c->pg ? pg_run(c, sql, params, n, out, NULL) : lite_run(c, sql, params, n, out, NULL);
 }
 
+db_status db_data_version(wj_conn *c, int64_t *out)
+{
+    *out = 0;
+    if (c->db->kind != WJ_DB_SQLITE)
+        return DB_OK;
+    db_rows *rows;
+    db_status st = db_query(c, "PRAGMA data_version", NULL, 0, &rows);
+    if (st != DB_OK)
+        return st;
+    *out = rows->nrows ? db_int(rows, 0, 0) : 0;
+    db_rows_free(rows);
+    return DB_OK;
+}
+
 db_status db_exec(wj_conn *c, const char *sql, const db_val *params, int n, int64_t *changes)
 {
     return c->pg ? pg_run(c, sql, params, n, NULL, changes) : lite_run(c, sql, params, n, NULL, changes);

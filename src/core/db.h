@@ -82,6 +82,9 @@ db_status db_exec(wj_conn *c, const char *sql, const db_val *params, int n, int6
  * advisory transaction lock; on SQLite a no-op, as its write transactions are already
  * exclusive. Use it where a check and a write must not interleave (throttling, keys). */
 db_status db_lock(wj_conn *c, int64_t key);
+/* SQLite: PRAGMA data_version, a counter that moves when another connection (of any
+ * process) commits, not with this connection's own commits. PostgreSQL: always 0. */
+db_status db_data_version(wj_conn *c, int64_t *out);
 /* Runs a script of several statements without parameters (migrations). */
 db_status db_exec_script(wj_conn *c, const char *sql);
 /* The last error message of this connection (for logs, never for clients). */

@@ -4,10 +4,9 @@
  * each blocking key the next entry with the same key). Per key kind an open-addressing
  * table maps the key's 64-bit hash to the newest entry with that key; chains are walked
  * comparing the key text, so a hash collision costs a comparison, never a wrong
- * candidate. Entries are only ever appended, so undoing a rolled-back batch pops the
- * newest entries off the heads of their chains. A set of record ids keeps a catch-up
- * from adding a record twice. Identifiers are a set of 64-bit hashes with a log of the
- * import's own, so a rollback can take them out again. */
+ * candidate. Entries are only ever appended.
+ * A set of record ids keeps a catch-up from adding a record twice. Identifiers are a
+ * set of 64-bit hashes. */
 #include "mpi_blockcache.h"
 
 #include <stdlib.h>
@@ -103,13 +102,6 @@ static void set_put(set *st, int64_t x)
     st->v[i] = x;
 }
 
-static void set_remove(set *st, int64_t x)
-{
-    size_t i = set_slot(st, x, false);
-    if (st->v[i] == x)
-        st->v[i] = -1;
-}
-
 struct mpi_bcache {
     entry *e;
     size_t n, cap;
@@ -118,8 +110,6 @@ struct mpi_bcache {
     table keys[NKEYS];
     set records;        /* record ids held */
     set idents;         /* identifier hashes held */
-    int64_t *ident_log; /* the hashes added, in order (for rollback) */
-    size_t nlog, log_cap;
     bool loaded;
     int64_t data_version; /* SQLite: the value after the last sync */
     int64_t next_from;    /* the next catch-up reads records with ids from here on */
@@ -165,15 +155,6 @@ static size_t table_claim(table *t, uint64_t h)
 }
 
 /* ---- entries ---- */
-
-/* The i-th string of an entry. */
-static const char *entry_str(const mpi_bcache *bc, const entry *e, int which)
-{
-    const char *s = bc->arena + e->off;
-    for (int i = 0; i < which; i++)
-        s += e->len[i] + 1;
-    return s;
-}
 
 static void add_entry(mpi_bcache *bc, int64_t record, const char *const str[NSTR])
 {
@@ -230,7 +211,6 @@ void mpi_bcache_free(mpi_bcache *bc)
     }
     free(bc->records.v);
     free(bc->idents.v);
-    free(bc->ident_log);
     free(bc->e);
     free(bc->arena);
     free(bc);
@@ -261,53 +241,14 @@ static int64_t ident_hash(const char *type, int64_t issuer, const char *value)
     return (int64_t)(mix64(h) >> 1) | 1;
 }
 
-static void add_ident_hash(mpi_bcache *bc, int64_t h, bool logged)
-{
-    if (set_has(&bc->idents, h))
-        return;
-    set_put(&bc->idents, h);
-    if (!logged)
-        return;
-    if (bc->nlog == bc->log_cap) {
-        bc->log_cap = bc->log_cap ? bc->log_cap * 2 : 4096;
-        bc->ident_log = wj_xrealloc(bc->ident_log, bc->log_cap * sizeof *bc->ident_log);
-    }
-    bc->ident_log[bc->nlog++] = h;
-}
-
 void mpi_bcache_add_ident(mpi_bcache *bc, const mpi_ident *id)
 {
-    add_ident_hash(bc, ident_hash(id->type, id->issuer, id->value), true);
+    set_put(&bc->idents, ident_hash(id->type, id->issuer, id->value));
 }
 
 bool mpi_bcache_may_hold(const mpi_bcache *bc, const mpi_ident *id)
 {
     return set_has(&bc->idents, ident_hash(id->type, id->issuer, id->value));
-}
-
-mpi_bcache_pos mpi_bcache_mark(const mpi_bcache *bc)
-{
-    return (mpi_bcache_pos){bc->n, bc->nlog};
-}
-
-void mpi_bcache_rollback(mpi_bcache *bc, mpi_bcache_pos mark)
-{
-    while (bc->nlog > mark.idents)
-        set_remove(&bc->idents, bc->ident_log[--bc->nlog]);
-    while (bc->n > mark.entries) {
-        entry *e = &bc->e[bc->n - 1];
-        for (int k = 0; k < NKEYS; k++) {
-            const char *key = entry_str(bc, e, key_string[k]);
-            if (!*key)
-                continue;
-            table *t = &bc->keys[k];
-            size_t slot = table_slot(t, hash_bytes(key));
-            t->head[slot] = e->next[k]; /* the newest entry of its chain is this one */
-        }
-        set_remove(&bc->records, e->record);
-        bc->alen = e->off;
-        bc->n--;
-    }
 }
 
 void mpi_bcache_each(const mpi_bcache *bc, const mpi_blocks *b, int limit, mpi_bcache_visit visit, void *ctx)
@@ -370,10 +311,9 @@ static void take_record(mpi_bcache *bc, const db_rows *rows, int i)
     add_entry(bc, db_int(rows, i, 0), str);
 }
 
-/* Identifiers read back are committed: not logged for rollback. */
 static void take_identifier(mpi_bcache *bc, const db_rows *rows, int i)
 {
-    add_ident_hash(bc, ident_hash(db_text(rows, i, 1), db_int(rows, i, 2), db_text(rows, i, 3)), false);
+    set_put(&bc->idents, ident_hash(db_text(rows, i, 1), db_int(rows, i, 2), db_text(rows, i, 3)));
 }
 
 /* Adds the records and identifiers with ids from `from` on. */
@@ -388,17 +328,6 @@ static bool load_from(mpi_bcache *bc, wj_conn *c, int64_t from)
                         from, take_identifier);
 }
 
-/* SQLite: a counter that moves when another connection commits. */
-static bool data_version(wj_conn *c, int64_t *out)
-{
-    db_rows *rows;
-    if (db_query(c, "PRAGMA data_version", DBP_NONE, &rows) != DB_OK)
-        return false;
-    *out = rows->nrows ? db_int(rows, 0, 0) : 0;
-    db_rows_free(rows);
-    return true;
-}
-
 bool mpi_bcache_sync(mpi_bcache *bc, wj_conn *c)
 {
     bool lite = db_conn_kind(c) == WJ_DB_SQLITE;
@@ -406,14 +335,24 @@ bool mpi_bcache_sync(mpi_bcache *bc, wj_conn *c)
     int64_t next_from = wj_id_since(SYNC_MARGIN_MS);
     if (bc->loaded && lite) {
         int64_t v;
-        if (!data_version(c, &v))
+        if (db_data_version(c, &v) != DB_OK)
             return false;
         if (v == bc->data_version) {
             bc->next_from = next_from;
             return true; /* nobody else wrote since our last look */
         }
     }
-    if (!load_from(bc, c, from) || (lite && !data_version(c, &bc->data_version)))
+    if (!load_from(bc, c, from) || (lite && db_data_version(c, &bc->data_version) != DB_OK))
+        return false;
+    bc->loaded = true;
+    bc->next_from = next_from;
+    return true;
+}
+
+bool mpi_bcache_catch_up(mpi_bcache *bc, wj_conn *c)
+{
+    int64_t next_from = wj_id_since(SYNC_MARGIN_MS);
+    if (!load_from(bc, c, bc->loaded ? bc->next_from : 1))
         return false;
     bc->loaded = true;
     bc->next_from = next_from;

@@ -9,10 +9,11 @@
  * persons of the few records that score above the lower threshold.
  *
  * The cache follows the database: it is filled from mpi_records on the first sync, takes
- * the import's own records as they are registered (mark/rollback undo a rolled-back
- * batch), and each sync at the start of a write transaction reads what other writers
- * (the server) committed meanwhile: on SQLite only when PRAGMA data_version says another
- * connection wrote; on PostgreSQL the records created since the last sync less a margin. */
+ * the import's own records as they are prepared (mpi_prepare_bulk; a row refused later
+ * leaves a record the database does not have, which the registration passes over), and
+ * each sync at the start of a write transaction reads what other writers (the server)
+ * committed meanwhile: on SQLite only when PRAGMA data_version says another connection
+ * wrote; on PostgreSQL the records created since the last sync less a margin. */
 #ifndef WJ_MPI_BLOCKCACHE_H
 #define WJ_MPI_BLOCKCACHE_H
 
@@ -41,12 +42,10 @@ void mpi_bcache_add(mpi_bcache *bc, int64_t record, const mpi_demog *d, const mp
 void mpi_bcache_add_ident(mpi_bcache *bc, const mpi_ident *id);
 bool mpi_bcache_may_hold(const mpi_bcache *bc, const mpi_ident *id);
 
-/* The point to return to if the transaction is rolled back, and the return. */
-typedef struct mpi_bcache_pos {
-    size_t entries, idents;
-} mpi_bcache_pos;
-mpi_bcache_pos mpi_bcache_mark(const mpi_bcache *bc);
-void mpi_bcache_rollback(mpi_bcache *bc, mpi_bcache_pos mark);
+/* Reads the records committed since the last sync or catch-up, whoever wrote them (the
+ * import's own are known and passed over): for a connection other than the writer's,
+ * whose data_version moves with the import's own commits. */
+bool mpi_bcache_catch_up(mpi_bcache *bc, wj_conn *c);
 
 /* Calls `visit` for the records sharing a key with `b`: at most `limit` per key, as the
  * SQL search does; a record sharing two keys is visited twice. */

@@ -11,7 +11,12 @@
  * to a person of another sex or birth date); it is reported and skipped, as earlier
  * batches are already committed. A batch runs without savepoints; when a row of it is
  * refused the batch is rolled back and run again with one savepoint per row, so the cost
- * of savepoints is paid only by batches that need them. */
+ * of savepoints is paid only by batches that need them.
+ *
+ * Each row is prepared (mpi_prepare_bulk: keys, document, the in-memory candidate search)
+ * before it is written. On SQLite, all or nothing, a second thread prepares the next batch
+ * while the writer writes one, so the two cores share the work. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,8 +94,18 @@ typedef struct item {
     int ident_col[MPI_MAX_IDENTIFIERS]; /* the column of each of the body's identifiers */
     int nident;
     mpi_input in;
+    mpi_prepared prep;
     mpi_result res;
 } item;
+
+/* Rows on their way to one write transaction. */
+typedef struct batch {
+    item *items;
+    int n;         /* rows in it; 0 once the source is exhausted */
+    bool prepared; /* mpi_prepare_bulk has run on its rows */
+    bool ready;    /* pipeline: prepared and not yet written */
+    long gen;      /* pipeline: the writer's count of foreign commits its rows were prepared after */
+} batch;
 
 typedef struct importer {
     wj_conn *c;
@@ -102,6 +117,19 @@ typedef struct importer {
     bool file_error;
     mpi_bcache *bc;      /* the blocking index in memory, for large imports; NULL: SQL */
     wj_checkpointer *ck; /* SQLite: WAL checkpoints on another thread; NULL: as usual */
+    const char *kept, *kept_end; /* all-or-nothing: the valid rows not batched yet (packed) */
+    int batch_rows;
+    long written;                /* rows through their write transaction (progress) */
+    /* The pipeline (SQLite, all-or-nothing, large imports): a second thread unpacks and
+     * prepares the next batch on a connection of its own while this one is written. */
+    wj_conn *pc; /* the preparing thread's connection; NULL: the writer prepares */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch b[2];
+    long foreign;    /* times the writer saw another connection's commit (guarded by mu) */
+    int64_t version; /* the writer's PRAGMA data_version when it last looked */
+    bool stop;       /* the writer gave up: the preparer ends */
 } importer;
 
 static const char *column_title(const importer *im, int col)
@@ -394,19 +422,17 @@ static bool sql(wj_conn *c, const char *text)
     return db_exec(c, text, DBP_NONE, NULL) == DB_OK;
 }
 
-/* Registers one row. A row refused at registration is marked (it->bad, it->err); with
- * `savepoint` it leaves nothing behind. 1: registered, or refused under a savepoint;
- * 0: refused without one (the transaction must be rolled back); -1: database error. */
-static int row_register(importer *im, item *it, bool savepoint)
+/* Registers one row (prepared). A row refused at registration is marked (it->bad,
+ * it->err); with `savepoint` it leaves nothing behind. 1: registered, or refused under a
+ * savepoint; 0: refused without one (the transaction must be rolled back); -1: database
+ * error. */
+static int row_register(importer *im, item *it, bool savepoint, bool cached)
 {
     wj_error e = {0};
     if (savepoint && !sql(im->c, "SAVEPOINT mpi_import_row"))
         return -1;
-    mpi_bcache_pos mark = im->bc ? mpi_bcache_mark(im->bc) : (mpi_bcache_pos){0};
-    if (mpi_register_bulk(im->c, im->bc, &it->in, &it->res, &e))
+    if (mpi_register_bulk(im->c, &it->prep, cached, &it->in, &it->res, &e))
         return !savepoint || sql(im->c, "RELEASE SAVEPOINT mpi_import_row") ? 1 : -1;
-    if (im->bc)
-        mpi_bcache_rollback(im->bc, mark);
     if (e.status >= 500 || e.status == 0) {
         set_first_error(im, "line %ld: database error: %s", it->line, db_errmsg(im->c));
         wj_error_clear(&e);
@@ -419,10 +445,49 @@ static int row_register(importer *im, item *it, bool savepoint)
                                                                                                                   : -1;
 }
 
+static void prepare_rows(importer *im, wj_conn *c, batch *bt)
+{
+    for (int i = 0; i < bt->n; i++)
+        if (!bt->items[i].bad)
+            mpi_prepare_bulk(c, im->bc, &bt->items[i].in, &bt->items[i].prep);
+    bt->prepared = true;
+}
+
+/* Whether the rows of `bt` may be matched with what was prepared for them. The writer
+ * alone prepares them in its transaction, after syncing the index. In the pipeline they
+ * were prepared earlier: if another connection committed since (the server registering
+ * someone), the rows are matched over SQL instead and the preparer catches up. */
+static bool batch_cached(importer *im, batch *bt, bool *cached)
+{
+    if (!im->pc) {
+        if (!bt->prepared) {
+            if (im->bc && !mpi_bcache_sync(im->bc, im->c))
+                return false;
+            prepare_rows(im, im->c, bt);
+        }
+        *cached = true;
+        return true;
+    }
+    int64_t v;
+    if (db_data_version(im->c, &v) != DB_OK)
+        return false;
+    pthread_mutex_lock(&im->mu);
+    if (v != im->version) {
+        im->version = v;
+        im->foreign++;
+    }
+    *cached = bt->gen == im->foreign;
+    pthread_mutex_unlock(&im->mu);
+    return true;
+}
+
 /* Registers a batch in its own write transaction. False on a database error. */
-static bool batch_write(importer *im, item *items, int n)
+static bool batch_write(importer *im, batch *bt)
 {
     bool savepoints = false;
+    /* The log is reused from its start only when the checkpoint has caught up before the
+     * transaction begins; else it grows by every batch (gigabytes for a million rows). */
+    wj_checkpointer_wait(im->ck);
     for (;;) {
         if (db_begin(im->c, true) != DB_OK) {
             set_first_error(im, "cannot begin a transaction: %s", db_errmsg(im->c));
@@ -433,16 +498,16 @@ static bool batch_write(importer *im, item *items, int n)
             db_rollback(im->c);
             return false;
         }
-        if (im->bc && !mpi_bcache_sync(im->bc, im->c)) {
+        bool cached;
+        if (!batch_cached(im, bt, &cached)) {
             set_first_error(im, "cannot read the records: %s", db_errmsg(im->c));
             db_rollback(im->c);
             return false;
         }
-        mpi_bcache_pos mark = im->bc ? mpi_bcache_mark(im->bc) : (mpi_bcache_pos){0};
         int rc = 1;
-        for (int i = 0; i < n && rc == 1; i++)
-            if (!items[i].bad)
-                rc = row_register(im, &items[i], savepoints);
+        for (int i = 0; i < bt->n && rc == 1; i++)
+            if (!bt->items[i].bad)
+                rc = row_register(im, &bt->items[i], savepoints, cached);
         if (rc == 1 && db_commit(im->c) != DB_OK) {
             set_first_error(im, "commit failed: %s", db_errmsg(im->c));
             rc = -1;
@@ -452,15 +517,15 @@ static bool batch_write(importer *im, item *items, int n)
             break;
         }
         db_rollback(im->c);
-        if (im->bc)
-            mpi_bcache_rollback(im->bc, mark);
         if (rc < 0)
             return false;
         /* A row was refused (and is now marked): again, with a savepoint per row. */
         savepoints = true;
     }
-    for (int i = 0; i < n; i++)
-        row_done(im, &items[i]);
+    for (int i = 0; i < bt->n; i++) {
+        row_done(im, &bt->items[i]);
+        progress(im, ++im->written, false);
+    }
     return true;
 }
 
@@ -634,6 +699,99 @@ static bool want_cache(wj_conn *c, long rows)
  * not fit in the default 2 MB, and every miss is a read from the file. */
 #define IMPORT_CACHE_KIB 1048576
 
+/* The next kept rows, up to a batch (0: none left). */
+static void fill_kept(importer *im, batch *bt)
+{
+    bt->n = 0;
+    bt->prepared = false;
+    while (bt->n < im->batch_rows && im->kept < im->kept_end)
+        im->kept = unpack(im->kept, &bt->items[bt->n++]);
+}
+
+/* The preparing thread: batches alternate between b[0] and b[1]; each is filled and
+ * prepared while the writer writes the other. */
+static void *prepare_run(void *arg)
+{
+    importer *im = arg;
+    long synced = -1; /* the first batch loads the whole index */
+    for (int i = 0;; i ^= 1) {
+        batch *bt = &im->b[i];
+        pthread_mutex_lock(&im->mu);
+        while (bt->ready && !im->stop)
+            pthread_cond_wait(&im->cv, &im->mu);
+        bool stop = im->stop;
+        long want = im->foreign;
+        pthread_mutex_unlock(&im->mu);
+        if (stop)
+            break;
+        if (synced != want && mpi_bcache_catch_up(im->bc, im->pc))
+            synced = want;
+        bt->gen = synced; /* a failed catch-up leaves it behind: the batch is matched over SQL */
+        fill_kept(im, bt);
+        prepare_rows(im, im->pc, bt);
+        pthread_mutex_lock(&im->mu);
+        bt->ready = true;
+        pthread_cond_broadcast(&im->cv);
+        pthread_mutex_unlock(&im->mu);
+        if (!bt->n)
+            break;
+    }
+    return NULL;
+}
+
+/* Writes the kept rows, batch by batch: with the preparing thread when there is a
+ * connection for it, else preparing each batch in its own transaction. */
+static bool write_kept(importer *im, wj_db *db, bool lite)
+{
+    int size, busy = db_in_use(db, &size);
+    bool ok = true;
+    if (!lite || !im->bc || busy >= size) {
+        for (fill_kept(im, &im->b[0]); ok && im->b[0].n; fill_kept(im, &im->b[0]))
+            ok = batch_write(im, &im->b[0]);
+        return ok;
+    }
+    im->b[1].items = wj_xcalloc((size_t)im->batch_rows, sizeof *im->b[1].items);
+    im->pc = db_acquire(db);
+    pthread_mutex_init(&im->mu, NULL);
+    pthread_cond_init(&im->cv, NULL);
+    if (db_data_version(im->c, &im->version) != DB_OK || pthread_create(&im->thread, NULL, prepare_run, im) != 0) {
+        set_first_error(im, "cannot start the preparing thread");
+        ok = false;
+    } else {
+        for (int i = 0; ok; i ^= 1) {
+            batch *bt = &im->b[i];
+            pthread_mutex_lock(&im->mu);
+            while (!bt->ready)
+                pthread_cond_wait(&im->cv, &im->mu);
+            pthread_mutex_unlock(&im->mu);
+            if (!bt->n)
+                break;
+            ok = batch_write(im, bt);
+            pthread_mutex_lock(&im->mu);
+            bt->ready = false;
+            pthread_cond_broadcast(&im->cv);
+            pthread_mutex_unlock(&im->mu);
+        }
+        pthread_mutex_lock(&im->mu);
+        im->stop = true;
+        pthread_cond_broadcast(&im->cv);
+        pthread_mutex_unlock(&im->mu);
+        pthread_join(im->thread, NULL);
+    }
+    pthread_mutex_destroy(&im->mu);
+    pthread_cond_destroy(&im->cv);
+    db_release(im->pc);
+    im->pc = NULL;
+    return ok;
+}
+
+static void free_batch(batch *bt, int cap)
+{
+    for (int i = 0; bt->items && i < cap; i++)
+        mpi_prepared_clear(&bt->items[i].prep);
+    free(bt->items);
+}
+
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
 {
     reset(imp);
@@ -646,8 +804,8 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         sql(im.c, pragma);
         im.ck = wj_checkpointer_start(db, im.c);
     }
-    int batch = imp->batch > 0 ? imp->batch : DEFAULT_BATCH;
-    item *items = wj_xcalloc((size_t)batch, sizeof *items);
+    im.batch_rows = imp->batch > 0 ? imp->batch : DEFAULT_BATCH;
+    im.b[0].items = wj_xcalloc((size_t)im.batch_rows, sizeof *im.b[0].items);
     wj_buf kept = {0};
     size_t tlen;
     bool ok = false;
@@ -655,10 +813,9 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
     if (!text)
         goto out;
     im.total = imp->progress ? wj_csv_count_records(text, tlen) : 0;
-    int n = 0;
     if (!imp->skip_bad_rows) {
         /* Every row checked first; then the kept rows registered, not validated twice. */
-        check_all(&im, text, tlen, &items[0], &kept);
+        check_all(&im, text, tlen, &im.b[0].items[0], &kept);
         free(text);
         text = NULL;
         if (im.file_error || imp->rejected)
@@ -667,18 +824,9 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         reset(imp);
         if (want_cache(im.c, rows))
             im.bc = mpi_bcache_new();
-        ok = true;
-        for (const char *p = kept.data, *end = kept.data + kept.len; ok && p < end;) {
-            p = unpack(p, &items[n++]);
-            imp->rows++;
-            if (n == batch) {
-                ok = batch_write(&im, items, n);
-                n = 0;
-            }
-            progress(&im, imp->rows, false);
-        }
-        if (ok && n)
-            ok = batch_write(&im, items, n);
+        im.kept = kept.data;
+        im.kept_end = kept.data + kept.len;
+        ok = write_kept(&im, db, lite);
         imp->rows = rows;
         progress(&im, imp->rows, true);
         goto out;
@@ -689,17 +837,18 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
     wj_csv_init(&r, text, tlen);
     ok = read_header(&im, &r);
     wj_csv_status st;
+    batch *bt = &im.b[0];
     while (ok && (st = next_row(&im, &r)) != WJ_CSV_END) {
         imp->rows++;
-        row_prepare(&im, &r, st, &items[n++]);
-        if (n == batch) {
-            ok = batch_write(&im, items, n);
-            n = 0;
+        row_prepare(&im, &r, st, &bt->items[bt->n++]);
+        if (bt->n == im.batch_rows) {
+            ok = batch_write(&im, bt);
+            bt->n = 0;
+            bt->prepared = false;
         }
-        progress(&im, imp->rows, false);
     }
-    if (ok && n)
-        ok = batch_write(&im, items, n);
+    if (ok && bt->n)
+        ok = batch_write(&im, bt);
     ok = ok && !im.file_error;
     progress(&im, imp->rows, true);
     wj_csv_free(&r);
@@ -708,7 +857,8 @@ out:
         fflush(imp->report);
     wj_buf_free(&kept);
     mpi_bcache_free(im.bc);
-    free(items);
+    free_batch(&im.b[0], im.batch_rows);
+    free_batch(&im.b[1], im.batch_rows);
     free(im.map);
     free(text);
     wj_checkpointer_stop(im.ck);
@@ -746,8 +896,10 @@ bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *i
         imp->rows++;
         row_prepare(&im, &r, st, it);
         int rc = 1;
-        if (!it->bad && writing)
-            rc = row_register(&im, it, imp->skip_bad_rows);
+        if (!it->bad && writing) {
+            mpi_prepare_bulk(c, NULL, &it->in, &it->prep);
+            rc = row_register(&im, it, imp->skip_bad_rows, false);
+        }
         if (rc < 0)
             ok = false;
         else if (it->bad || writing)
@@ -764,6 +916,7 @@ bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *i
     wj_csv_free(&r);
     if (imp->report)
         fflush(imp->report);
+    mpi_prepared_clear(&it->prep);
     free(it);
     free(im.map);
     free(text);

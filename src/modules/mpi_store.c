@@ -336,14 +336,7 @@ bool mpi_person_idcard(wj_conn *c, int64_t person, char out[19])
 
 /* ---- writes ---- */
 
-/* The record's derived keys. */
-typedef struct keys {
-    char name[MPI_NAME_MAX], pinyin[MPI_PINYIN_MAX], address[256], id_card[19];
-    mpi_demog d;
-    mpi_blocks b;
-} keys;
-
-static void keys_of(const mpi_input *in, keys *k)
+static void keys_of(const mpi_input *in, mpi_keys *k)
 {
     mpi_name_keys(in->name, k->name, k->pinyin);
     mpi_address_key(in->address, k->address);
@@ -375,11 +368,11 @@ static void scope_path(wj_conn *c, const mpi_input *in, char out[WJ_PATH_MAX])
         snprintf(out, WJ_PATH_MAX, "%s", in->fallback_path);
 }
 
-static int64_t person_create(wj_conn *c, const mpi_input *in, const keys *k)
+/* A new person in scope `path` (scope_path). */
+static int64_t person_create(wj_conn *c, const mpi_input *in, const mpi_keys *k, const char *path)
 {
     int64_t id = wj_id_new(), now = wj_now_ms();
-    char path[WJ_PATH_MAX], phones[64];
-    scope_path(c, in, path);
+    char phones[64];
     snprintf(phones, sizeof phones, in->phone[0] ? "[\"%s\"]" : "[]", in->phone);
     if (db_exec(c,
                 "INSERT INTO persons (id, name, name_key, pinyin, former_names, sex, birth_date, phone, phones, "
@@ -460,13 +453,22 @@ static json_t *input_json(const mpi_input *in)
     return d;
 }
 
-/* Creates the source record; a bulk import's cache (NULL otherwise) learns it. */
-static int64_t record_create(wj_conn *c, int64_t person, const mpi_input *in, const keys *k, mpi_bcache *bc)
+/* The registration as submitted, as stored with its source record (heap). */
+static char *input_text(const mpi_input *in)
 {
-    int64_t id = wj_id_new();
     json_t *doc = input_json(in);
     char *text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
+    return text;
+}
+
+/* Creates the source record: with the id and document a bulk import prepared (`p`), or
+ * new ones (p NULL). */
+static int64_t record_create(wj_conn *c, int64_t person, const mpi_input *in, const mpi_keys *k,
+                             const mpi_prepared *p)
+{
+    int64_t id = p ? p->record_id : wj_id_new();
+    char *text = p ? NULL : input_text(in);
     db_status st = db_exec(
         c,
         "INSERT INTO mpi_records (id, person_id, facility_id, registered_by, name, name_key, pinyin, sex, birth_date, "
@@ -476,11 +478,9 @@ static int64_t record_create(wj_conn *c, int64_t person, const mpi_input *in, co
             in->by_user ? DB_I(in->by_user) : DB_NULL, DB_S(in->name), DB_S(k->name), DB_S(k->pinyin), DB_S(in->sex),
             DB_S(in->birth_date), DB_S(nonempty(in->phone)), DB_S(nonempty(in->address)), DB_S(nonempty(k->address)),
             DB_S(nonempty(in->area_code)), DB_S(nonempty(k->id_card)), DB_S(nonempty(k->b.name_year)),
-            DB_S(nonempty(k->b.dob_sex)), DB_S(text), DB_I(wj_now_ms())),
+            DB_S(nonempty(k->b.dob_sex)), DB_S(p ? p->document : text), DB_I(wj_now_ms())),
         NULL);
     free(text);
-    if (st == DB_OK && bc)
-        mpi_bcache_add(bc, id, &k->d, &k->b);
     return st == DB_OK ? id : 0;
 }
 
@@ -511,8 +511,8 @@ bool mpi_link_record(wj_conn *c, int64_t record, int64_t person, const char *rul
 
 /* Inserts the record's identifiers that nobody holds yet (`held[i]` non-zero: already the
  * person's, as identifier_person checked). */
-static bool identifiers_insert(wj_conn *c, mpi_bcache *bc, int64_t record, int64_t person, const mpi_input *in,
-                               const int64_t *held, wj_error *e)
+static bool identifiers_insert(wj_conn *c, int64_t record, int64_t person, const mpi_input *in, const int64_t *held,
+                               wj_error *e)
 {
     for (int i = 0; i < in->nids; i++) {
         const mpi_ident *id = &in->ids[i];
@@ -531,22 +531,22 @@ static bool identifiers_insert(wj_conn *c, mpi_bcache *bc, int64_t record, int64
                 wj_error_set(e, 409, "conflict", field, "this identifier belongs to another person");
             return false;
         }
-        if (bc)
-            mpi_bcache_add_ident(bc, id);
     }
     return true;
 }
 
 /* The person the record's identifiers already belong to (0: none). 409 when they belong
  * to two persons, or when that person's sex or birth date disagree with the record, or
- * it holds another ID number. -1 with `e` set. holders[i] receives the holder of each. */
-static int64_t identifier_person(wj_conn *c, const mpi_bcache *bc, const mpi_input *in, const keys *k,
+ * it holds another ID number. -1 with `e` set. holders[i] receives the holder of each.
+ * `may_hold` (NULL: ask the database of each) tells which a bulk import's memory knows;
+ * the others are certainly free. */
+static int64_t identifier_person(wj_conn *c, const bool *may_hold, const mpi_input *in, const mpi_keys *k,
                                  int64_t *holders, wj_error *e)
 {
     int64_t held = 0;
     int first = -1;
     for (int i = 0; i < in->nids; i++) {
-        bool unknown = bc && !mpi_bcache_may_hold(bc, &in->ids[i]); /* certainly free */
+        bool unknown = may_hold && !may_hold[i];
         int64_t p = holders[i] = unknown ? 0 : mpi_identifier_holder(c, &in->ids[i]);
         if (p < 0)
             return -1;
@@ -617,7 +617,7 @@ static int cand_cmp(const void *a, const void *b)
 }
 
 /* Scores the records sharing a blocking key with `k`, best person first. */
-static int candidates_sql(wj_conn *c, const keys *k, const mpi_weights *w, cand *cs)
+static int candidates_sql(wj_conn *c, const mpi_keys *k, const mpi_weights *w, cand *cs)
 {
     static const char *const sql =
         "SELECT person_id, name_key, pinyin, sex, birth_date, phone, address_key, area_code, id_card FROM mpi_records "
@@ -646,53 +646,50 @@ static int candidates_sql(wj_conn *c, const keys *k, const mpi_weights *w, cand 
     return n;
 }
 
-/* The same search in a bulk import's memory (mpi_blockcache.h): records are scored
- * there; only those at or above the lower threshold are looked up for their person. The
- * others only count towards the best score reported, as person 0. */
-typedef struct scored {
-    wj_conn *c;
-    const keys *k;
-    const mpi_weights *w;
-    cand *cs;
-    int n;
-    bool failed, below;
-    double best_below;
-} scored;
-
+/* The same search in a bulk import's memory (mpi_blockcache.h), made when the row is
+ * prepared: records are scored there, and those at or above the lower threshold kept as
+ * hits. The others only count towards the best score reported. */
 static void score_cached(void *ctx, int64_t record, const mpi_demog *o)
 {
-    scored *sc = ctx;
-    double s = mpi_score(&sc->k->d, o, sc->w, NULL);
-    if (s < sc->w->lower) {
-        sc->best_below = sc->below && sc->best_below > s ? sc->best_below : s;
-        sc->below = true;
+    mpi_prepared *p = ctx;
+    const mpi_weights *w = mpi_weights_current();
+    double s = mpi_score(&p->k.d, o, w, NULL);
+    if (s < w->lower) {
+        p->best_below = p->below && p->best_below > s ? p->best_below : s;
+        p->below = true;
         return;
     }
-    db_rows *rows;
-    if (sc->failed ||
-        db_query(sc->c, "SELECT person_id FROM mpi_records WHERE id = ?", DBP(DB_I(record)), &rows) != DB_OK) {
-        sc->failed = true;
-        return;
+    p->hits = wj_xrealloc(p->hits, (size_t)(p->nhits + 1) * sizeof *p->hits);
+    mpi_hit *h = &p->hits[p->nhits++];
+    h->record = record;
+    h->score = s;
+    mpi_score(&p->k.d, o, w, &h->why);
+}
+
+/* The persons of the prepared hits, now; a hit whose record was never written (its row
+ * was refused) is passed over. The best score below the threshold counts as person 0. */
+static int candidates_cached(wj_conn *c, const mpi_prepared *p, cand *cs)
+{
+    int n = 0;
+    for (int i = 0; i < p->nhits; i++) {
+        db_rows *rows;
+        if (db_query(c, "SELECT person_id FROM mpi_records WHERE id = ?", DBP(DB_I(p->hits[i].record)), &rows) !=
+            DB_OK)
+            return -1;
+        int64_t person = rows->nrows ? db_int(rows, 0, 0) : 0;
+        db_rows_free(rows);
+        if (person)
+            consider(cs, &n, person, p->hits[i].score, &p->hits[i].why);
     }
-    int64_t person = rows->nrows ? db_int(rows, 0, 0) : 0;
-    db_rows_free(rows);
-    mpi_explain why;
-    mpi_score(&sc->k->d, o, sc->w, &why);
-    consider(sc->cs, &sc->n, person, s, &why);
+    if (p->below)
+        consider(cs, &n, 0, p->best_below, &(mpi_explain){0});
+    return n;
 }
 
-static int candidates_cached(wj_conn *c, mpi_bcache *bc, const keys *k, const mpi_weights *w, cand *cs)
+/* Candidates from the prepared hits (`p`), else over SQL. */
+static int candidates(wj_conn *c, const mpi_prepared *p, const mpi_keys *k, const mpi_weights *w, cand *cs)
 {
-    scored sc = {.c = c, .k = k, .w = w, .cs = cs};
-    mpi_bcache_each(bc, &k->b, BLOCK_LIMIT, score_cached, &sc);
-    if (sc.below)
-        consider(cs, &sc.n, 0, sc.best_below, &(mpi_explain){0});
-    return sc.failed ? -1 : sc.n;
-}
-
-static int candidates(wj_conn *c, mpi_bcache *bc, const keys *k, const mpi_weights *w, cand *cs)
-{
-    int n = bc ? candidates_cached(c, bc, k, w, cs) : candidates_sql(c, k, w, cs);
+    int n = p ? candidates_cached(c, p, cs) : candidates_sql(c, k, w, cs);
     if (n > 0)
         qsort(cs, (size_t)n, sizeof *cs, cand_cmp);
     return n;
@@ -700,7 +697,7 @@ static int candidates(wj_conn *c, mpi_bcache *bc, const keys *k, const mpi_weigh
 
 /* A person holding another ID number than the record's is not the record's person, even
  * when a record of theirs without the number scored high. */
-static bool person_conflicts(wj_conn *c, int64_t person, const keys *k, bool *conflict)
+static bool person_conflicts(wj_conn *c, int64_t person, const mpi_keys *k, bool *conflict)
 {
     char idcard[19];
     *conflict = false;
@@ -773,14 +770,15 @@ static int64_t pin_current(wj_conn *c, int64_t person)
     return 0;
 }
 
-static bool register_linked(wj_conn *c, mpi_bcache *bc, const mpi_input *in, const keys *k, int64_t person,
-                            const char *rule, double score, const int64_t *held, mpi_result *out, wj_error *e)
+static bool register_linked(wj_conn *c, const mpi_prepared *p, const mpi_input *in, const mpi_keys *k,
+                            int64_t person, const char *rule, double score, const int64_t *held, mpi_result *out,
+                            wj_error *e)
 {
     if (!(person = pin_current(c, person)))
         return mpi_db_fail(e, "registration");
-    int64_t record = record_create(c, person, in, k, bc);
+    int64_t record = record_create(c, person, in, k, p);
     if (!record || !link_create(c, record, person, rule, score, 0, in->by_user, NULL) ||
-        !identifiers_insert(c, bc, record, person, in, held, e) || !person_absorb(c, person, in))
+        !identifiers_insert(c, record, person, in, held, e) || !person_absorb(c, person, in))
         return mpi_db_fail(e, "registration");
     out->status = MPI_LINKED;
     out->person_id = person;
@@ -819,17 +817,45 @@ static bool lock_identifiers(wj_conn *c, const mpi_input *in)
     return true;
 }
 
-static bool register_record(wj_conn *c, bool bulk, mpi_bcache *bc, const mpi_input *in, mpi_result *out,
+static bool register_record(wj_conn *c, const mpi_prepared *p, bool cached, const mpi_input *in, mpi_result *out,
                             wj_error *e);
 
 bool mpi_register(wj_conn *c, const mpi_input *in, mpi_result *out, wj_error *e)
 {
-    return register_record(c, false, NULL, in, out, e);
+    return register_record(c, NULL, false, in, out, e);
 }
 
-bool mpi_register_bulk(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e)
+bool mpi_register_bulk(wj_conn *c, const mpi_prepared *p, bool cached, const mpi_input *in, mpi_result *out,
+                       wj_error *e)
 {
-    return register_record(c, true, bc, in, out, e);
+    return register_record(c, p, cached && p->cached, in, out, e);
+}
+
+void mpi_prepare_bulk(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_prepared *p)
+{
+    mpi_prepared_clear(p);
+    keys_of(in, &p->k);
+    p->record_id = wj_id_new();
+    p->document = input_text(in);
+    scope_path(c, in, p->path);
+    if (!bc)
+        return;
+    /* What the index holds before this row, then the row itself, as its registration
+     * will leave it (every row becomes a record; refused ones are passed over later). */
+    for (int i = 0; i < in->nids; i++)
+        p->may_hold[i] = mpi_bcache_may_hold(bc, &in->ids[i]);
+    mpi_bcache_each(bc, &p->k.b, BLOCK_LIMIT, score_cached, p);
+    mpi_bcache_add(bc, p->record_id, &p->k.d, &p->k.b);
+    for (int i = 0; i < in->nids; i++)
+        mpi_bcache_add_ident(bc, &in->ids[i]);
+    p->cached = true;
+}
+
+void mpi_prepared_clear(mpi_prepared *p)
+{
+    free(p->document);
+    free(p->hits);
+    memset(p, 0, sizeof *p);
 }
 
 bool mpi_bulk_lock(wj_conn *c)
@@ -840,24 +866,28 @@ bool mpi_bulk_lock(wj_conn *c)
            db_exec(c, "LOCK TABLE person_identifiers IN SHARE ROW EXCLUSIVE MODE", DBP_NONE, NULL) == DB_OK;
 }
 
-static bool register_record(wj_conn *c, bool bulk, mpi_bcache *bc, const mpi_input *in, mpi_result *out,
+/* Registers `in`: alone (p NULL), or as a row of a bulk import with what was prepared
+ * for it, searching in the prepared hits when `cached`, else over SQL. */
+static bool register_record(wj_conn *c, const mpi_prepared *p, bool cached, const mpi_input *in, mpi_result *out,
                             wj_error *e)
 {
     memset(out, 0, sizeof *out);
-    keys k;
-    keys_of(in, &k);
-    if (!bulk && !lock_identifiers(c, in))
+    mpi_keys own;
+    const mpi_keys *k = p ? &p->k : &own;
+    if (!p)
+        keys_of(in, &own);
+    if (!p && !lock_identifiers(c, in))
         return mpi_db_fail(e, "identifier lock");
     int64_t holders[MPI_MAX_IDENTIFIERS] = {0};
-    int64_t held = identifier_person(c, bc, in, &k, holders, e);
+    int64_t held = identifier_person(c, cached ? p->may_hold : NULL, in, k, holders, e);
     if (held < 0)
         return mpi_db_fail(e, "identifier lookup");
     if (held)
-        return register_linked(c, bc, in, &k, mpi_resolve(c, held), "identifier", NAN, holders, out, e);
+        return register_linked(c, p, in, k, mpi_resolve(c, held), "identifier", NAN, holders, out, e);
 
     const mpi_weights *w = mpi_weights_current();
     cand *cs = wj_xmalloc(CAND_MAX * sizeof *cs); /* filled in order by consider() */
-    int n = candidates(c, bc, &k, w, cs);
+    int n = candidates(c, cached ? p : NULL, k, w, cs);
     if (n < 0) {
         free(cs);
         return mpi_db_fail(e, "candidate search");
@@ -865,7 +895,7 @@ static bool register_record(wj_conn *c, bool bulk, mpi_bcache *bc, const mpi_inp
     /* The best candidates again at person level: another ID number rules a person out. */
     for (int i = 0; i < n && cs[i].score >= w->lower; i++) {
         bool conflict;
-        if (!person_conflicts(c, cs[i].person, &k, &conflict)) {
+        if (!person_conflicts(c, cs[i].person, k, &conflict)) {
             free(cs);
             return mpi_db_fail(e, "candidate check");
         }
@@ -877,12 +907,15 @@ static bool register_record(wj_conn *c, bool bulk, mpi_bcache *bc, const mpi_inp
     bool ok;
     if (n && cs[0].score >= w->upper) {
         int64_t person = mpi_resolve(c, cs[0].person);
-        ok = register_linked(c, bc, in, &k, person, "score", cs[0].score, holders, out, e);
+        ok = register_linked(c, p, in, k, person, "score", cs[0].score, holders, out, e);
     } else {
-        int64_t person = person_create(c, in, &k);
-        int64_t record = person ? record_create(c, person, in, &k, bc) : 0;
+        char path[WJ_PATH_MAX];
+        if (!p)
+            scope_path(c, in, path);
+        int64_t person = person_create(c, in, k, p ? p->path : path);
+        int64_t record = person ? record_create(c, person, in, k, p) : 0;
         ok = record && link_create(c, record, person, "new", NAN, 0, in->by_user, NULL) &&
-             identifiers_insert(c, bc, record, person, in, holders, e);
+             identifiers_insert(c, record, person, in, holders, e);
         out->status = MPI_NEW;
         out->person_id = person;
         out->record_id = record;

@@ -32,12 +32,51 @@ int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int6
 /* Imports. mpi_register takes a PostgreSQL advisory lock per identifier so concurrent
  * registrations of one number serialise; an import registering thousands of rows in one
  * transaction would exhaust the lock table, so it takes mpi_bulk_lock once per
- * transaction instead (every other writer of identifiers waits for its commit) and
- * registers with mpi_register_bulk: with its in-memory blocking index `bc` (NULL: search
- * over SQL), which learns each record registered. The caller syncs `bc` in each write
- * transaction and rolls it back with the transaction. */
+ * transaction instead (every other writer of identifiers waits for its commit). */
 bool mpi_bulk_lock(wj_conn *c);
-bool mpi_register_bulk(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_result *out, wj_error *e);
+
+/* A record's match keys (mpi_match.h), derived from its input. `d` points into the
+ * struct itself: never copy one. */
+typedef struct mpi_keys {
+    char name[MPI_NAME_MAX], pinyin[MPI_PINYIN_MAX], address[256], id_card[19];
+    mpi_demog d;
+    mpi_blocks b;
+} mpi_keys;
+
+/* A record of the in-memory blocking index that scored at or above the lower threshold. */
+typedef struct mpi_hit {
+    int64_t record;
+    double score;
+    mpi_explain why;
+} mpi_hit;
+
+/* What a bulk import works out for a row before its write transaction, so that it can be
+ * done on another thread while the previous batch is written: the keys, the record's id
+ * and document, a new person's scope, and what the in-memory blocking index `bc` held for
+ * it at that row (which identifiers it may know, the records scoring at or above the lower
+ * threshold). mpi_prepare_bulk reads only what imports do not change (areas, facilities)
+ * and adds the row to `bc` (NULL: nothing is searched in memory); prepare the rows in
+ * file order. */
+typedef struct mpi_prepared {
+    mpi_keys k;
+    int64_t record_id;
+    char *document;
+    char path[WJ_PATH_MAX];
+    bool cached; /* may_hold and hits were filled from the index */
+    bool may_hold[MPI_MAX_IDENTIFIERS];
+    mpi_hit *hits;
+    int nhits;
+    bool below; /* some record scored under the lower threshold, the best of them: */
+    double best_below;
+} mpi_prepared;
+void mpi_prepare_bulk(wj_conn *c, mpi_bcache *bc, const mpi_input *in, mpi_prepared *p);
+/* Frees what a preparation holds (a zeroed one is empty). */
+void mpi_prepared_clear(mpi_prepared *p);
+/* Registers a prepared row in the caller's write transaction. With `cached` false (other
+ * writers committed since the rows were prepared) identifiers and candidates are looked up
+ * in the database, as mpi_register does. */
+bool mpi_register_bulk(wj_conn *c, const mpi_prepared *p, bool cached, const mpi_input *in, mpi_result *out,
+                       wj_error *e);
 
 /* A person row as the store reads it. */
 typedef struct mpi_person {

@@ -52,25 +52,41 @@ test('a large import matches in memory: duplicates linked, nobody joined wrongly
   });
   assert.equal(p.status, 201, p.text);
   const header = parseCsv(fs.readFileSync(csv, 'utf8'))[0];
+  // A woman presenting his insurance card is refused at registration (409), after the
+  // rows were prepared; her second row, without the card, must not be joined to the
+  // refused record (which was never written) but registered anew.
+  const card = await srv.as('doctor', 'POST', `/api/v1/persons/${p.json.person.id}/identifiers`, {
+    body: { type: 'insurance_card', value: 'YB3701020611' },
+  });
+  assert.equal(card.status, 201, card.text);
+  const her = { name: '孙丽娟', sex: '女', birth_date: '1990-03-08', phone: '13706390308', address: '市南区香港中路9号', area_code: '370102001001' };
   const extra = { name: '郑国强', sex: '男', birth_date: '1961-07-19', phone: '13905310719', address: '历下区文化东路88号', area_code: '370102001001' };
-  fs.appendFileSync(csv, `${header.map((h) => extra[h] ?? '').join(',')}\n`);
+  const line = (o) => `${header.map((h) => o[h] ?? '').join(',')}\n`;
+  fs.appendFileSync(csv, line({ ...her, insurance_card: 'YB3701020611' }) + line(her) + line(extra));
 
   // Small batches: the cache is synced and marked a hundred times over.
   const r = await cli(['import', 'persons', '--db', srv.url, '--batch', '15', '--report', report, csv], { timeout: 180000 });
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr); /* one row refused, the others registered */
+  assert.match(r.stderr, /:\d+: insurance_card: this identifier belongs to a person whose sex differs/);
   const rows = parseCsv(fs.readFileSync(report, 'utf8')).slice(1).filter((x) => x.length > 1);
   const truthOf = new Map(parseCsv(fs.readFileSync(truth, 'utf8')).slice(1).filter((x) => x.length > 1).map(([l, t]) => [l, t]));
-  assert.equal(rows.length, truthOf.size + 1);
-  assert.match(r.stdout, new RegExp(`${rows.length} rows read, ${rows.length} registered`));
+  assert.equal(rows.length, truthOf.size + 3);
+  assert.match(r.stdout, new RegExp(`${rows.length} rows read, ${rows.length - 1} registered`));
 
-  const last = rows.at(-1);
+  const [refused, again, last] = rows.slice(-3);
+  assert.equal(refused[1], 'rejected', `the card of another: ${refused}`);
+  assert.match(refused[4], /insurance_card/);
+  assert.equal(again[1], 'new', `her row without the card: ${again}`);
+  const mine = await srv.as('admin', 'GET', `/api/v1/persons/${again[2]}`);
+  assert.equal(mine.status, 200, mine.text);
+  assert.equal(mine.json.name, '孙丽娟');
   assert.deepEqual([last[1], last[2]], ['linked', p.json.person.id], `the repeated person: ${last}`);
 
   // Ground truth: rows of one person share a person id unless sent to review; rows of
   // different people never do.
   const personOfTruth = new Map(), truthOfPerson = new Map();
   let linked = 0, reviews = 0, duplicates = 0;
-  for (const [line, status, person] of rows.slice(0, -1)) {
+  for (const [line, status, person] of rows.slice(0, -3)) {
     const t = truthOf.get(line);
     assert.ok(t, `line ${line} has no ground truth`);
     if (status === 'review') reviews++;

@@ -92,28 +92,7 @@ static void limit_per_key(void **state)
     mpi_bcache_free(bc);
 }
 
-static void rollback_forgets_the_batch(void **state)
-{
-    (void)state;
-    mpi_bcache *bc = mpi_bcache_new();
-    add(bc, 1, "zhangsan|1980", "1980-01-02|male", "13800000001");
-    mpi_bcache_pos mark = mpi_bcache_mark(bc);
-    add(bc, 2, "zhangsan|1980", "1980-01-02|male", "13800000002");
-    add(bc, 3, "lisi|1981", "1981-01-02|male", "13800000001");
-    assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
-    mpi_bcache_rollback(bc, mark);
-    assert_int_equal(mpi_bcache_size(bc), 1);
-    seen s = lookup(bc, "zhangsan|1980", "1980-01-02|male", "13800000001", 200);
-    assert_int_equal(s.n, 3); /* record 1, once per key it shares */
-    assert_false(has(&s, 2) || has(&s, 3));
-    assert_int_equal(lookup(bc, "lisi|1981", "", "13800000002", 200).n, 0);
-    /* The rolled-back records can come again (the batch is run again). */
-    add(bc, 2, "zhangsan|1980", "", "");
-    assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
-    mpi_bcache_free(bc);
-}
-
-static void identifiers_known_and_rolled_back(void **state)
+static void identifiers_known(void **state)
 {
     (void)state;
     mpi_bcache *bc = mpi_bcache_new();
@@ -121,15 +100,11 @@ static void identifiers_known_and_rolled_back(void **state)
               other_issuer = {"hospital_card", "A001", 43};
     assert_false(mpi_bcache_may_hold(bc, &card));
     mpi_bcache_add_ident(bc, &card);
-    mpi_bcache_pos mark = mpi_bcache_mark(bc);
     mpi_bcache_add_ident(bc, &hosp);
-    mpi_bcache_add_ident(bc, &card); /* already there: the rollback must keep it */
+    mpi_bcache_add_ident(bc, &card); /* twice is once */
     assert_true(mpi_bcache_may_hold(bc, &card));
     assert_true(mpi_bcache_may_hold(bc, &hosp));
     assert_false(mpi_bcache_may_hold(bc, &other_issuer)); /* the issuer is part of the value */
-    mpi_bcache_rollback(bc, mark);
-    assert_true(mpi_bcache_may_hold(bc, &card));
-    assert_false(mpi_bcache_may_hold(bc, &hosp));
     mpi_bcache_free(bc);
 }
 
@@ -181,14 +156,56 @@ static void sync_follows_other_writers(void **state)
     free(path);
 }
 
+/* The pipelined import: its writer notices other connections' commits by data_version
+ * (its own do not move it), and the preparer's catch-up reads every commit once. */
+static void catch_up_reads_every_commit_once(void **state)
+{
+    (void)state;
+    char *path = unit_temp_db_path("bcache-catch-up");
+    wj_db *db = db_open(path, 2);
+    assert_non_null(db);
+    wj_conn *writer = db_acquire(db), *other = db_acquire(db);
+    assert_int_equal(db_exec_script(other, "CREATE TABLE mpi_records (id INTEGER PRIMARY KEY, name_key TEXT, "
+                                           "pinyin TEXT, sex TEXT, birth_date TEXT, phone TEXT, address_key TEXT, "
+                                           "area_code TEXT, id_card TEXT, bk_name_year TEXT, bk_dob_sex TEXT)"),
+                     DB_OK);
+    assert_int_equal(db_exec_script(other, "CREATE TABLE person_identifiers (id INTEGER PRIMARY KEY, type TEXT, "
+                                           "issuer INTEGER, value TEXT)"),
+                     DB_OK);
+    int64_t v0, v1;
+    assert_int_equal(db_data_version(writer, &v0), DB_OK);
+    mpi_bcache *bc = mpi_bcache_new();
+    int64_t own = wj_id_new();
+    mpi_demog d = {"张三", "zhang san", "male", "1980-01-02", "", "", "", ""};
+    mpi_blocks b = {"zhangsan|1980", "", ""};
+    mpi_bcache_add(bc, own, &d, &b); /* prepared before it is written */
+    insert_record(writer, own, "zhangsan|1980");
+    assert_int_equal(db_data_version(writer, &v1), DB_OK);
+    assert_true(v1 == v0); /* its own commit */
+    insert_record(other, wj_id_new(), "zhangsan|1980");
+    assert_int_equal(db_data_version(writer, &v1), DB_OK);
+    assert_true(v1 != v0); /* another connection's */
+    assert_true(mpi_bcache_catch_up(bc, other));
+    assert_int_equal(mpi_bcache_size(bc), 2); /* the own record once, the other's added */
+    assert_true(mpi_bcache_catch_up(bc, other));
+    assert_int_equal(mpi_bcache_size(bc), 2);
+    assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
+    mpi_bcache_free(bc);
+    db_release(writer);
+    db_release(other);
+    db_close(db);
+    unit_temp_db_remove(path);
+    free(path);
+}
+
 int run_mpi_blockcache_tests(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(finds_by_each_key),
         cmocka_unit_test(limit_per_key),
-        cmocka_unit_test(rollback_forgets_the_batch),
-        cmocka_unit_test(identifiers_known_and_rolled_back),
+        cmocka_unit_test(identifiers_known),
         cmocka_unit_test(sync_follows_other_writers),
+        cmocka_unit_test(catch_up_reads_every_commit_once),
     };
     return cmocka_run_group_tests_name("mpi_blockcache", tests, NULL, NULL);
 }
