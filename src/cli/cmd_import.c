@@ -354,6 +354,7 @@ static int import_persons(int argc, char **argv)
         free(data);
         return 1;
     }
+    db_lite_page_memory(MPI_IMPORT_CACHE_BYTES + MPI_IMPORT_CACHE_BYTES / 8); /* and the other connections' */
     wj_db *db = cli_db_open_migrated(cli_db_url(dbflag), 3, false); /* the import, its checkpoints, its preparer */
     if (!db) {
         fclose(report);

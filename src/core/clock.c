@@ -155,12 +155,19 @@ bool wj_time_parse(const char *s, int64_t *ms)
 
 void wj_today_shanghai(char out[11])
 {
+    /* Every validated date asks: the text is made once per day (and thread). */
+    static _Thread_local int64_t last_days = INT64_MIN;
+    static _Thread_local char last[11];
     int64_t ms = wj_now_ms() + WJ_SHANGHAI_OFFSET_MS;
     int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-    int y;
-    unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
-    snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
+    if (days != last_days) {
+        int y;
+        unsigned m, d;
+        civil_from_days(days, &y, &m, &d);
+        snprintf(last, sizeof last, "%04d-%02u-%02u", y, m, d);
+        last_days = days;
+    }
+    memcpy(out, last, 11);
 }
 
 bool wj_date_days(const char *s, int64_t *days)

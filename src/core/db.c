@@ -110,12 +110,25 @@ static void conn_close(wj_conn *c)
 }
 
 static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
+static size_t lite_page_memory;
+
+void db_lite_page_memory(size_t bytes)
+{
+    lite_page_memory = bytes;
+}
 
 /* SQLite keeps allocation statistics behind one global mutex by default: every malloc of
  * every connection would contend on it. Nothing here reads those statistics. */
 static void lite_configure(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (lite_page_memory) {
+        int hdr = 0;
+        sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &hdr);
+        int slot = (4096 + hdr + 7) & ~7; /* the default page size and its header */
+        size_t n = lite_page_memory / (size_t)slot;
+        sqlite3_config(SQLITE_CONFIG_PAGECACHE, wj_huge_calloc(n, (size_t)slot), slot, (int)n);
+    }
 }
 
 wj_db *db_open(const char *url, int pool_size)

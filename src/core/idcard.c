@@ -51,7 +51,12 @@ static bool birth_date(const char *p, const char *today, char iso[11])
         return false;
     if (d > mdays[m - 1] + (m == 2 && leap(y)))
         return false;
-    snprintf(iso, 11, "%04d-%02d-%02d", y, m, d);
+    memcpy(iso, p, 4); /* the digits as they are: YYYY-MM-DD */
+    iso[4] = '-';
+    memcpy(iso + 5, p + 4, 2);
+    iso[7] = '-';
+    memcpy(iso + 8, p + 6, 2);
+    iso[10] = '\0';
     /* ISO dates compare correctly as strings. */
     if (strcmp(iso, WJ_IDCARD_MIN_BIRTH) < 0)
         return false;

@@ -237,6 +237,17 @@ static bool validate_field(const wj_field *f, const json_t *v, bool partial, con
     return check_value(f, f->type, v, path, false, err);
 }
 
+/* prefix.key (key alone at the top), cut to fit: every field of every body passes here. */
+static void field_path(char out[160], const char *prefix, const char *key)
+{
+    size_t a = strnlen(prefix, 150), b = strnlen(key, 158 - a);
+    memcpy(out, prefix, a);
+    if (a)
+        out[a++] = '.';
+    memcpy(out + a, key, b);
+    out[a + b] = '\0';
+}
+
 static bool validate_object(const wj_schema *s, const json_t *v, bool partial, const char *prefix, int depth,
                             wj_error *err)
 {
@@ -253,14 +264,14 @@ static bool validate_object(const wj_schema *s, const json_t *v, bool partial, c
             f++;
         if (!f->name) {
             char path[160];
-            snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
+            field_path(path, prefix, key);
             wj_error_set(err, 422, "invalid_value", path, "unknown field");
             return false;
         }
     }
     for (const wj_field *f = s->fields; f->name; f++) {
         char path[160];
-        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
+        field_path(path, prefix, f->name);
         const json_t *fv = json_object_get(v, f->name);
         if (!fv) {
             if ((f->flags & WJ_REQUIRED) && !partial) {

@@ -5,9 +5,11 @@
 #include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void oom(void)
 {
@@ -158,6 +160,31 @@ bool wj_all_digits(const char *s, size_t n)
         if (s[i] < '0' || s[i] > '9')
             return false;
     return true;
+}
+
+void *wj_huge_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        oom();
+    size_t len = n * size > 0 ? n * size : 1;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        oom();
+    madvise(p, len, MADV_HUGEPAGE); /* a hint: without it the memory is as good */
+    return p;
+}
+
+void wj_huge_free(void *p, size_t n, size_t size)
+{
+    if (p)
+        munmap(p, n * size > 0 ? n * size : 1);
+}
+
+void wj_strcpy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memmove(dst, src, n);
+    dst[n] = '\0';
 }
 
 long wj_utf8_len(const char *s)

@@ -102,6 +102,10 @@ typedef struct mpi_import {
     char first_error[256];
 } mpi_import;
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp);
+/* SQLite's page cache on the import's connection: the indexes of a million persons do not
+ * fit in the default 2 MB, and every miss is a read from the file. A command that imports
+ * gives SQLite this much page memory first (db_lite_page_memory). */
+#define MPI_IMPORT_CACHE_BYTES ((size_t)1 << 30)
 
 /* ---- for other modules (mpi_eligibility.c) ---- */
 

@@ -695,10 +695,6 @@ static bool want_cache(wj_conn *c, long rows)
     return rows >= 1000 && rows * 50L >= held;
 }
 
-/* SQLite's page cache for the import's connection: the indexes of a million persons do
- * not fit in the default 2 MB, and every miss is a read from the file. */
-#define IMPORT_CACHE_KIB 1048576
-
 /* The next kept rows, up to a batch (0: none left). */
 static void fill_kept(importer *im, batch *bt)
 {
@@ -750,7 +746,7 @@ static bool write_kept(importer *im, wj_db *db, bool lite)
             ok = batch_write(im, &im->b[0]);
         return ok;
     }
-    im->b[1].items = wj_xcalloc((size_t)im->batch_rows, sizeof *im->b[1].items);
+    im->b[1].items = wj_huge_calloc((size_t)im->batch_rows, sizeof *im->b[1].items);
     im->pc = db_acquire(db);
     pthread_mutex_init(&im->mu, NULL);
     pthread_cond_init(&im->cv, NULL);
@@ -789,7 +785,7 @@ static void free_batch(batch *bt, int cap)
 {
     for (int i = 0; bt->items && i < cap; i++)
         mpi_prepared_clear(&bt->items[i].prep);
-    free(bt->items);
+    wj_huge_free(bt->items, (size_t)cap, sizeof *bt->items);
 }
 
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
@@ -800,12 +796,12 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
     bool lite = db_kind(db) == WJ_DB_SQLITE;
     if (lite) {
         char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", IMPORT_CACHE_KIB);
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%zu", MPI_IMPORT_CACHE_BYTES / 1024);
         sql(im.c, pragma);
         im.ck = wj_checkpointer_start(db, im.c);
     }
     im.batch_rows = imp->batch > 0 ? imp->batch : DEFAULT_BATCH;
-    im.b[0].items = wj_xcalloc((size_t)im.batch_rows, sizeof *im.b[0].items);
+    im.b[0].items = wj_huge_calloc((size_t)im.batch_rows, sizeof *im.b[0].items);
     wj_buf kept = {0};
     size_t tlen;
     bool ok = false;

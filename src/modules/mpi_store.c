@@ -62,7 +62,7 @@ const wj_schema mpi_person_schema = {"PersonRegistration", person_fields};
 
 static void copy(char *dst, size_t n, const json_t *v)
 {
-    snprintf(dst, n, "%s", json_string_value(v) ? json_string_value(v) : "");
+    wj_strcpy(dst, n, json_string_value(v) ? json_string_value(v) : "");
 }
 
 /* Letters and digits (and '-' where `dash`), `lo`..`hi` long. */
@@ -105,20 +105,21 @@ bool mpi_identifier_from_json(wj_conn *c, const json_t *v, const char *path, mpi
     const char *issuer = json_string_value(json_object_get(v, "issuer"));
     char today[11];
     wj_today_shanghai(today);
-    snprintf(field, sizeof field, "%s%svalue", path, path[0] ? "." : "");
     if (strcmp(out->type, "id_card") == 0 || strcmp(out->type, "id_card_15") == 0) {
         bool old = out->type[7] == '_';
         wj_idcard_status st = old ? wj_idcard_parse15(out->value, today, idc) : wj_idcard_parse(out->value, today, idc);
         if (st != WJ_IDCARD_OK) {
+            snprintf(field, sizeof field, "%s%svalue", path, path[0] ? "." : "");
             wj_error_set(e, 422, "invalid_value", field, "not a valid ID number: %s", wj_idcard_reason(st));
             return false;
         }
-        snprintf(out->type, sizeof out->type, "id_card");
-        snprintf(out->value, sizeof out->value, "%s", idc->number);
+        wj_strcpy(out->type, sizeof out->type, "id_card");
+        wj_strcpy(out->value, sizeof out->value, idc->number);
     } else {
         for (size_t i = 0; i < WJ_ARRAY_LEN(value_rules); i++) {
             const struct value_rule *r = &value_rules[i];
             if (strcmp(r->type, out->type) == 0 && !alnum_between(out->value, r->lo, r->hi, r->dash)) {
+                snprintf(field, sizeof field, "%s%svalue", path, path[0] ? "." : "");
                 wj_error_set(e, 422, "invalid_value", field, "a %s is %zu to %zu letters or digits%s", out->type,
                              r->lo, r->hi, r->dash ? " (and -)" : "");
                 return false;
@@ -128,8 +129,9 @@ bool mpi_identifier_from_json(wj_conn *c, const json_t *v, const char *path, mpi
         for (char *p = out->value; *p; p++)
             *p = (char)toupper((unsigned char)*p);
     }
-    snprintf(field, sizeof field, "%s%sissuer", path, path[0] ? "." : "");
     bool hospital = strcmp(out->type, "hospital_card") == 0;
+    if (hospital || issuer) /* the field the errors below name */
+        snprintf(field, sizeof field, "%s%sissuer", path, path[0] ? "." : "");
     if (hospital && !issuer) {
         wj_error_set(e, 422, "missing_field", field, "a hospital card needs its issuing facility");
         return false;
@@ -149,13 +151,13 @@ bool mpi_identifier_from_json(wj_conn *c, const json_t *v, const char *path, mpi
 static bool agree_with_idcard(mpi_input *in, const wj_idcard *idc, wj_error *e)
 {
     if (!in->birth_date[0])
-        snprintf(in->birth_date, sizeof in->birth_date, "%s", idc->birth_date);
+        wj_strcpy(in->birth_date, sizeof in->birth_date, idc->birth_date);
     else if (strcmp(in->birth_date, idc->birth_date) != 0) {
         wj_error_set(e, 422, "invalid_value", "birth_date", "the ID number gives the birth date %s", idc->birth_date);
         return false;
     }
     if (!in->sex[0])
-        snprintf(in->sex, sizeof in->sex, "%s", idc->sex);
+        wj_strcpy(in->sex, sizeof in->sex, idc->sex);
     else if (strcmp(in->sex, idc->sex) != 0) {
         wj_error_set(e, 422, "invalid_value", "sex", "the ID number gives the sex %s", idc->sex);
         return false;
@@ -343,7 +345,7 @@ static void keys_of(const mpi_input *in, mpi_keys *k)
     k->id_card[0] = 0;
     for (int i = 0; i < in->nids; i++)
         if (strcmp(in->ids[i].type, "id_card") == 0)
-            snprintf(k->id_card, sizeof k->id_card, "%s", in->ids[i].value);
+            wj_strcpy(k->id_card, sizeof k->id_card, in->ids[i].value);
     k->d = (mpi_demog){k->name, k->pinyin, in->sex, in->birth_date, in->phone, k->address, in->area_code, k->id_card};
     mpi_blocking_keys(&k->d, &k->b);
 }
@@ -361,11 +363,11 @@ static void scope_path(wj_conn *c, const mpi_input *in, char out[WJ_PATH_MAX])
     facilities_ref f;
     out[0] = 0;
     if (in->area_code[0] && areas_find_by_code(c, in->area_code, &a))
-        snprintf(out, WJ_PATH_MAX, "%s", a.path);
+        wj_strcpy(out, WJ_PATH_MAX, a.path);
     else if (in->facility_id && facilities_find(c, in->facility_id, &f))
-        snprintf(out, WJ_PATH_MAX, "%s", f.area_path);
+        wj_strcpy(out, WJ_PATH_MAX, f.area_path);
     else
-        snprintf(out, WJ_PATH_MAX, "%s", in->fallback_path);
+        wj_strcpy(out, WJ_PATH_MAX, in->fallback_path);
 }
 
 /* A new person in scope `path` (scope_path). */
@@ -550,9 +552,9 @@ static int64_t identifier_person(wj_conn *c, const bool *may_hold, const mpi_inp
         int64_t p = holders[i] = unknown ? 0 : mpi_identifier_holder(c, &in->ids[i]);
         if (p < 0)
             return -1;
-        char field[40];
-        snprintf(field, sizeof field, "identifiers[%d].value", i);
         if (p && held && p != held) {
+            char field[40];
+            snprintf(field, sizeof field, "identifiers[%d].value", i);
             wj_error_set(e, 409, "conflict", field, "identifiers[%d] and identifiers[%d] belong to two persons", first,
                          i);
             return -1;
