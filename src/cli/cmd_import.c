@@ -45,8 +45,9 @@ static const char *help_persons =
     "  --report FILE     write one line per row to FILE as CSV:\n"
     "                    line,status,person_id,record_id,reason with status new, linked,\n"
     "                    review or rejected\n"
-    "  --batch N         rows per write transaction (default 10000; a running server's writers\n"
-    "                    wait for a batch, about a second at a million persons)\n"
+    "  --batch N         rows per write transaction (default: a tenth of the file, 10000 to\n"
+    "                    100000; a running server's writers wait for each batch, up to about\n"
+    "                    5 s at 100000 rows: give a smaller N to import beside a busy server)\n"
     "  --encoding E      utf-8 or gb18030 (GBK); default: UTF-8 when the file is valid UTF-8,\n"
     "                    else GB18030\n\n"
     "A row can also be refused at registration (409: an identifier held by a person of another\n"
@@ -290,7 +291,7 @@ static int import_persons(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *dbflag = NULL, *report_path = NULL;
-    mpi_import imp = {.batch = 10000};
+    mpi_import imp = {0};
     wj_encoding enc = WJ_ENC_AUTO;
     int64_t batch;
     int ch;

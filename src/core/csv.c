@@ -330,6 +330,29 @@ char *wj_text_to_utf8(const char *data, size_t len, wj_encoding enc, size_t *out
     return out;
 }
 
+void wj_csv_split(wj_csv *r, wj_csv *second)
+{
+    wj_csv scan;
+    memset(&scan, 0, sizeof scan);
+    scan.p = r->p;
+    scan.end = r->end;
+    scan.line = r->line;
+    const char *mid = r->p + (r->end - r->p) / 2;
+    wj_csv_status st = WJ_CSV_RECORD;
+    while (scan.p < mid && st != WJ_CSV_END && st != WJ_CSV_FATAL)
+        st = wj_csv_next(&scan);
+    memset(second, 0, sizeof *second);
+    second->end = r->end;
+    if (st == WJ_CSV_FATAL) {
+        second->p = second->end; /* the first half ends the file */
+    } else {
+        second->p = scan.p;
+        second->line = scan.line;
+        r->end = scan.p;
+    }
+    wj_csv_free(&scan);
+}
+
 long wj_csv_count_records(const char *text, size_t len)
 {
     wj_csv r;

@@ -51,6 +51,11 @@ wj_csv_status wj_csv_next(wj_csv *r);
  * spreadsheets write for formatted but empty rows). */
 bool wj_csv_blank(const wj_csv *r);
 void wj_csv_free(wj_csv *r);
+/* Splits what `r` has left to read at a record boundary near its middle: `second` reads
+ * the later half (with its true line numbers) and `r` ends where it begins; for reading
+ * a large file on two threads. Costs a parse of the first half. With no boundary to
+ * split at, `second` has nothing to read. */
+void wj_csv_split(wj_csv *r, wj_csv *second);
 /* The data records of a file after its header (malformed ones included, blank ones not):
  * the total an import's progress line counts toward. */
 long wj_csv_count_records(const char *text, size_t len);

@@ -93,7 +93,7 @@ typedef struct mpi_import {
     int64_t by_user;
     int64_t facility_id;
     bool skip_bad_rows;
-    int batch;
+    int batch; /* rows per transaction; 0: a tenth of the file, 10,000 to 100,000 */
     void (*progress)(void *ctx, long done, long total);
     void *ctx;
     FILE *report;

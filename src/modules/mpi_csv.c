@@ -18,6 +18,7 @@
  * while the writer writes one, so the two cores share the work. */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,13 @@ static const char *const columns_zh[NCOLS] = {
  * name is its identifier type. */
 static const int ident_columns[] = {C_ID_CARD, C_INSURANCE, C_SOCIAL, C_HCARD, C_PASSPORT, C_BIRTH_CERT};
 
-#define DEFAULT_BATCH 10000
+/* Without a batch size: a tenth of the file, within these. Every batch rewrites pages
+ * all over the random-keyed indexes (names, blocking keys, identifiers), so at a million
+ * persons a commit costs about the same for 10,000 rows as for 100,000: small batches
+ * make a large import several times slower, large ones make a running server's writers
+ * wait longer (about 5 s for 100,000 rows). */
+#define BATCH_MIN 10000
+#define BATCH_MAX 100000
 #define PROGRESS_EVERY 1000
 
 /* ---- cells ---- */
@@ -120,6 +127,8 @@ typedef struct importer {
     const char *kept, *kept_end; /* all-or-nothing: the valid rows not batched yet (packed) */
     int batch_rows;
     long written;                /* rows through their write transaction (progress) */
+    long shown;                  /* the count progress last saw */
+    atomic_long checked;         /* rows through the check pass, by both its threads */
     /* The pipeline (SQLite, all-or-nothing, large imports): a second thread unpacks and
      * prepares the next batch on a connection of its own while this one is written. */
     wj_conn *pc; /* the preparing thread's connection; NULL: the writer prepares */
@@ -331,7 +340,7 @@ static json_t *row_body(const importer *im, const wj_csv *r, item *it)
 }
 
 /* Reads a record into `it`: validated as POST validates (it->bad and it->err when not). */
-static void row_prepare(const importer *im, const wj_csv *r, wj_csv_status st, item *it)
+static void row_prepare(const importer *im, wj_conn *c, const wj_csv *r, wj_csv_status st, item *it)
 {
     it->line = r->record_line;
     it->bad = false;
@@ -348,7 +357,7 @@ static void row_prepare(const importer *im, const wj_csv *r, wj_csv_status st, i
         return;
     }
     wj_error e = {0};
-    if (!mpi_input_from_json(im->c, body, &it->in, &e))
+    if (!mpi_input_from_json(c, body, &it->in, &e))
         from_error(it, &e);
     json_decref(body);
     if (it->bad)
@@ -413,8 +422,9 @@ static void row_done(importer *im, const item *it)
 static void progress(importer *im, long done, bool force)
 {
     mpi_import *imp = im->imp;
-    if (imp->progress && (force || done % PROGRESS_EVERY == 0))
+    if (imp->progress && (force || done / PROGRESS_EVERY != im->shown / PROGRESS_EVERY))
         imp->progress(imp->ctx, done, im->total > done ? im->total : done);
+    im->shown = done;
 }
 
 static bool sql(wj_conn *c, const char *text)
@@ -657,29 +667,113 @@ static const char *unpack(const char *p, item *it)
     return p;
 }
 
+/* A row the check pass rejected, as the second half keeps it for the report. */
+typedef struct rejected {
+    long line;
+    row_error err;
+} rejected;
+
+/* One half of the check pass: its reader, connection, the valid rows it kept (packed)
+ * and, for the second half, what it rejected, reported once the first half is done. */
+typedef struct check_part {
+    importer *im;
+    wj_conn *c;
+    wj_csv r;
+    item *it;
+    bool first;
+    wj_buf kept;
+    rejected *bad;
+    int nbad, bad_cap;
+    long fatal_line; /* second half: an unclosed quote ended the file there (0: none) */
+    char fatal[160];
+} check_part;
+
+static void check_rows(check_part *cp)
+{
+    importer *im = cp->im;
+    db_begin(cp->c, false);
+    for (;;) {
+        wj_csv_status st = wj_csv_next(&cp->r);
+        if (st == WJ_CSV_END)
+            break;
+        if (st == WJ_CSV_FATAL) {
+            if (cp->first)
+                file_reject(im, cp->r.record_line, "%s", cp->r.error);
+            cp->fatal_line = cp->r.record_line;
+            snprintf(cp->fatal, sizeof cp->fatal, "%s", cp->r.error);
+            break;
+        }
+        if (st == WJ_CSV_RECORD && wj_csv_blank(&cp->r))
+            continue;
+        long n = atomic_fetch_add(&im->checked, 1) + 1;
+        row_prepare(im, cp->c, &cp->r, st, cp->it);
+        if (cp->it->bad && cp->first) {
+            row_done(im, cp->it);
+        } else if (cp->it->bad) {
+            if (cp->nbad == cp->bad_cap) {
+                cp->bad_cap = cp->bad_cap ? cp->bad_cap * 2 : 64;
+                cp->bad = wj_xrealloc(cp->bad, (size_t)cp->bad_cap * sizeof *cp->bad);
+            }
+            cp->bad[cp->nbad++] = (rejected){cp->it->line, cp->it->err};
+        } else if (!cp->first || !im->imp->rejected) {
+            pack(&cp->kept, cp->it);
+        }
+        if (cp->first)
+            progress(im, n, false);
+    }
+    db_rollback(cp->c);
+}
+
+static void *check_run(void *arg)
+{
+    check_rows(arg);
+    return NULL;
+}
+
 /* Validates every row without writing (the first pass of an all-or-nothing import),
- * keeping the valid ones in `kept`. */
-static void check_all(importer *im, const char *text, size_t tlen, item *it, wj_buf *kept)
+ * keeping the valid ones in `kept`: a large file in two halves on two threads, when the
+ * pool has a connection for the second. */
+static void check_all(importer *im, wj_db *db, const char *text, size_t tlen, item *it, wj_buf *kept)
 {
     mpi_import *imp = im->imp;
-    wj_csv r;
-    wj_csv_init(&r, text, tlen);
-    if (read_header(im, &r)) {
-        db_begin(im->c, false);
-        wj_csv_status st;
-        while ((st = next_row(im, &r)) != WJ_CSV_END) {
-            imp->rows++;
-            row_prepare(im, &r, st, it);
-            if (it->bad)
-                row_done(im, it);
-            else if (!imp->rejected)
-                pack(kept, it);
-            progress(im, imp->rows, false);
+    check_part a = {.im = im, .c = im->c, .it = it, .first = true}, b = {.im = im};
+    wj_csv_init(&a.r, text, tlen);
+    int size, busy = db_in_use(db, &size);
+    pthread_t thread;
+    bool two = false;
+    if (read_header(im, &a.r)) {
+        if (tlen >= (1 << 20) && busy < size) {
+            wj_csv_split(&a.r, &b.r);
+            b.c = db_acquire(db);
+            b.it = wj_xcalloc(1, sizeof *b.it);
+            two = pthread_create(&thread, NULL, check_run, &b) == 0;
+            if (!two) {
+                check_rows(&b); /* the halves one after the other */
+                db_release(b.c);
+            }
         }
-        db_rollback(im->c);
+        check_rows(&a);
+        if (two) {
+            pthread_join(thread, NULL);
+            db_release(b.c);
+        }
+        for (int i = 0; i < b.nbad; i++) {
+            item bad = {.line = b.bad[i].line, .bad = true, .err = b.bad[i].err};
+            row_done(im, &bad);
+        }
+        if (b.fatal_line && !a.fatal_line)
+            file_reject(im, b.fatal_line, "%s", b.fatal);
+        imp->rows = atomic_load(&im->checked);
         progress(im, imp->rows, true);
     }
-    wj_csv_free(&r);
+    *kept = a.kept;
+    if (b.kept.len)
+        wj_buf_put(kept, b.kept.data, b.kept.len);
+    wj_buf_free(&b.kept);
+    wj_csv_free(&a.r);
+    wj_csv_free(&b.r);
+    free(b.bad);
+    free(b.it);
 }
 
 /* Whether to search candidates in memory (mpi_blockcache.h): loading the cache reads
@@ -800,18 +894,21 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         sql(im.c, pragma);
         im.ck = wj_checkpointer_start(db, im.c);
     }
-    im.batch_rows = imp->batch > 0 ? imp->batch : DEFAULT_BATCH;
-    im.b[0].items = wj_huge_calloc((size_t)im.batch_rows, sizeof *im.b[0].items);
     wj_buf kept = {0};
     size_t tlen;
     bool ok = false;
     char *text = utf8_text(&im, data, len, &tlen);
     if (!text)
         goto out;
-    im.total = imp->progress ? wj_csv_count_records(text, tlen) : 0;
+    im.total = wj_csv_count_records(text, tlen);
+    im.batch_rows = imp->batch > 0                    ? imp->batch
+                    : im.total / 10 < BATCH_MIN ? BATCH_MIN
+                    : im.total / 10 > BATCH_MAX ? BATCH_MAX
+                                                      : (int)(im.total / 10);
+    im.b[0].items = wj_huge_calloc((size_t)im.batch_rows, sizeof *im.b[0].items);
     if (!imp->skip_bad_rows) {
         /* Every row checked first; then the kept rows registered, not validated twice. */
-        check_all(&im, text, tlen, &im.b[0].items[0], &kept);
+        check_all(&im, db, text, tlen, &im.b[0].items[0], &kept);
         free(text);
         text = NULL;
         if (im.file_error || imp->rejected)
@@ -827,7 +924,7 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         progress(&im, imp->rows, true);
         goto out;
     }
-    if (want_cache(im.c, im.total ? im.total : wj_csv_count_records(text, tlen)))
+    if (want_cache(im.c, im.total))
         im.bc = mpi_bcache_new();
     wj_csv r;
     wj_csv_init(&r, text, tlen);
@@ -836,7 +933,7 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
     batch *bt = &im.b[0];
     while (ok && (st = next_row(&im, &r)) != WJ_CSV_END) {
         imp->rows++;
-        row_prepare(&im, &r, st, &bt->items[bt->n++]);
+        row_prepare(&im, im.c, &r, st, &bt->items[bt->n++]);
         if (bt->n == im.batch_rows) {
             ok = batch_write(&im, bt);
             bt->n = 0;
@@ -890,7 +987,7 @@ bool mpi_import_csv_conn(wj_conn *c, const char *data, size_t len, mpi_import *i
     wj_csv_status st;
     while (ok && (st = next_row(&im, &r)) != WJ_CSV_END) {
         imp->rows++;
-        row_prepare(&im, &r, st, it);
+        row_prepare(&im, c, &r, st, it);
         int rc = 1;
         if (!it->bad && writing) {
             mpi_prepare_bulk(c, NULL, &it->in, &it->prep);

@@ -330,6 +330,38 @@ static void utf16_and_nul_are_refused(void **state)
     assert_int_equal(line, 2);
 }
 
+/* Two readers over the halves read exactly what one reads, with the same line numbers,
+ * even when a quoted field spans lines across the middle. */
+static void split_halves_read_what_one_reader_reads(void **state)
+{
+    (void)state;
+    const char *text = "h1,h2\n1,a\n2,\"b\nb\"\n3,c\r\n4,\"d,\n\n\"\n5,e\n6,f";
+    wj_csv whole, first, second;
+    wj_csv_init(&whole, text, strlen(text));
+    wj_csv_init(&first, text, strlen(text));
+    expect(&whole, WJ_CSV_RECORD, 1, F("h1", "h2"));
+    expect(&first, WJ_CSV_RECORD, 1, F("h1", "h2"));
+    wj_csv_split(&first, &second);
+    int n = 0;
+    for (wj_csv *part = &first; part; part = part == &first ? &second : NULL) {
+        wj_csv_status st;
+        while ((st = wj_csv_next(part)) != WJ_CSV_END) {
+            assert_int_equal(wj_csv_next(&whole), st);
+            assert_int_equal(part->record_line, whole.record_line);
+            assert_int_equal(part->nfields, whole.nfields);
+            for (int i = 0; i < part->nfields; i++)
+                assert_string_equal(part->fields[i], whole.fields[i]);
+            n++;
+        }
+    }
+    assert_int_equal(n, 6);
+    assert_int_equal(wj_csv_next(&whole), WJ_CSV_END);
+    assert_true(second.record_line > 2); /* the second half has records of its own */
+    wj_csv_free(&whole);
+    wj_csv_free(&first);
+    wj_csv_free(&second);
+}
+
 int run_csv_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +374,7 @@ int run_csv_tests(void)
         cmocka_unit_test(unclosed_quote_is_fatal_and_names_its_line),
         cmocka_unit_test(empty_input_has_no_records),
         cmocka_unit_test(many_fields_grow_the_record),
+        cmocka_unit_test(split_halves_read_what_one_reader_reads),
         cmocka_unit_test(writer_quotes_only_when_needed),
         cmocka_unit_test(writer_output_reads_back_identically),
         cmocka_unit_test(utf8_check_rejects_bad_sequences),
