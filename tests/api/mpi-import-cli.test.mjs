@@ -108,3 +108,38 @@ test('a large import matches in memory: duplicates linked, nobody joined wrongly
   assert.equal(s.status, 200, s.text);
   assert.deepEqual(s.json.items.map((x) => x.id), [p.json.person.id]);
 });
+
+test('a large file is checked in two halves: rejections of both reported in file order, nothing written', async () => {
+  const csv = tmpPath('halves.csv'), report = tmpPath('halves-report.csv');
+  await cliOk(['generate', 'persons', '--count', '9000', '--seed', '20261126', '--today', '2026-11-24', '--db', srv.url,
+    '--out', csv, '--truth', tmpPath('halves-truth.csv')]);
+  const lines = fs.readFileSync(csv, 'utf8').split('\n');
+  assert.ok(fs.statSync(csv).size > 1 << 20, 'the file is large enough to be split');
+  const col = parseCsv(lines[0] + '\n')[0].indexOf('birth_date');
+  const spoil = (i, value) => {
+    const cells = parseCsv(lines[i] + '\n')[0];
+    cells[col] = value;
+    lines[i] = cells.map((c) => (/[",\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(',');
+  };
+  const early = 3, late = lines.length - 5; // physical lines are index + 1
+  spoil(early - 1, '2026-13-01');
+  spoil(late - 1, '1900-02-30');
+  fs.writeFileSync(csv, lines.join('\n'));
+  const r = await cli(['import', 'persons', '--db', srv.url, '--report', report, csv], { timeout: 180000 });
+  assert.equal(r.code, 1, r.stderr);
+  const named = [...r.stderr.matchAll(/:(\d+): birth_date: /g)].map((m) => Number(m[1]));
+  assert.deepEqual(named, [early, late], r.stderr);
+  const rejected = parseCsv(fs.readFileSync(report, 'utf8')).slice(1).filter((x) => x[1] === 'rejected');
+  assert.deepEqual(rejected.map((x) => Number(x[0])), [early, late]);
+  assert.match(r.stdout, /2 rejected; nothing was written/);
+  // A valid row of each half is not in the index.
+  const header = parseCsv(lines[0] + '\n')[0];
+  for (const i of [10, lines.length - 20]) {
+    const cells = parseCsv(lines[i] + '\n')[0];
+    const s = await srv.as('admin', 'POST', '/api/v1/persons/search', {
+      body: { name: cells[header.indexOf('name')], birth_date: cells[header.indexOf('birth_date')] },
+    });
+    assert.equal(s.status, 200, s.text);
+    assert.deepEqual(s.json.items, [], `line ${i + 1} was written`);
+  }
+});
