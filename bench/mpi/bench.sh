@@ -23,7 +23,8 @@ Usage: bench/mpi/bench.sh [--steps quality,import,resolve] [--db postgresql://â€
   --quality-count N people for quality (default 100000)
   --seed S          generator seed (default 20261124; the weights were tuned on others)
   --today DATE      the generator's today (default 2026-11-24): with the seed, the same files
-  --batch N         rows per import transaction (default: the import's, 1000)
+  --batch N         rows per import transaction (default: the import's, a tenth of the file
+                    within 10,000..100,000)
   --duration D      wrk duration (default 8s)
   --keep DIR        keep the files (CSV, truth, reports, databases) in DIR
   -h, --help        this text
