@@ -169,7 +169,6 @@ static bool identifiers_from_json(wj_conn *c, const json_t *ids, mpi_input *in, 
 {
     size_t i;
     const json_t *v;
-    const char *idcard = NULL;
     json_array_foreach(ids, i, v)
     {
         char path[40];
@@ -184,14 +183,10 @@ static bool identifiers_from_json(wj_conn *c, const json_t *ids, mpi_input *in, 
                 wj_error_set(e, 422, "invalid_value", path, "identifiers[%d] is already of this type", k);
                 return false;
             }
-        if (idc.number[0]) {
-            if (!agree_with_idcard(in, &idc, e))
-                return false;
-            idcard = id->value;
-        }
+        if (idc.number[0] && !agree_with_idcard(in, &idc, e))
+            return false;
         in->nids++;
     }
-    (void)idcard;
     return true;
 }
 

@@ -117,6 +117,18 @@ static void insert_record(wj_conn *c, int64_t id, const char *name_year)
                      DB_OK);
 }
 
+/* The columns of the two tables the cache reads. */
+static void create_tables(wj_conn *c)
+{
+    assert_int_equal(db_exec_script(c, "CREATE TABLE mpi_records (id INTEGER PRIMARY KEY, name_key TEXT, "
+                                       "pinyin TEXT, sex TEXT, birth_date TEXT, phone TEXT, address_key TEXT, "
+                                       "area_code TEXT, id_card TEXT, bk_name_year TEXT, bk_dob_sex TEXT)"),
+                     DB_OK);
+    assert_int_equal(db_exec_script(c, "CREATE TABLE person_identifiers (id INTEGER PRIMARY KEY, type TEXT, "
+                                       "issuer INTEGER, value TEXT)"),
+                     DB_OK);
+}
+
 static void sync_follows_other_writers(void **state)
 {
     (void)state;
@@ -124,13 +136,7 @@ static void sync_follows_other_writers(void **state)
     wj_db *db = db_open(path, 2);
     assert_non_null(db);
     wj_conn *mine = db_acquire(db), *other = db_acquire(db);
-    assert_int_equal(db_exec_script(other, "CREATE TABLE mpi_records (id INTEGER PRIMARY KEY, name_key TEXT, "
-                                           "pinyin TEXT, sex TEXT, birth_date TEXT, phone TEXT, address_key TEXT, "
-                                           "area_code TEXT, id_card TEXT, bk_name_year TEXT, bk_dob_sex TEXT)"),
-                     DB_OK);
-    assert_int_equal(db_exec_script(other, "CREATE TABLE person_identifiers (id INTEGER PRIMARY KEY, type TEXT, "
-                                           "issuer INTEGER, value TEXT)"),
-                     DB_OK);
+    create_tables(other);
     insert_record(other, wj_id_new(), "zhangsan|1980");
     mpi_bcache *bc = mpi_bcache_new();
     assert_true(mpi_bcache_sync(bc, mine));
@@ -165,13 +171,7 @@ static void catch_up_reads_every_commit_once(void **state)
     wj_db *db = db_open(path, 2);
     assert_non_null(db);
     wj_conn *writer = db_acquire(db), *other = db_acquire(db);
-    assert_int_equal(db_exec_script(other, "CREATE TABLE mpi_records (id INTEGER PRIMARY KEY, name_key TEXT, "
-                                           "pinyin TEXT, sex TEXT, birth_date TEXT, phone TEXT, address_key TEXT, "
-                                           "area_code TEXT, id_card TEXT, bk_name_year TEXT, bk_dob_sex TEXT)"),
-                     DB_OK);
-    assert_int_equal(db_exec_script(other, "CREATE TABLE person_identifiers (id INTEGER PRIMARY KEY, type TEXT, "
-                                           "issuer INTEGER, value TEXT)"),
-                     DB_OK);
+    create_tables(other);
     int64_t v0, v1;
     assert_int_equal(db_data_version(writer, &v0), DB_OK);
     mpi_bcache *bc = mpi_bcache_new();
