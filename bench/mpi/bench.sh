@@ -5,16 +5,19 @@
 #               fresh demo city, and score the automatic links against the ground truth
 #               (bench/mpi/quality.mjs: precision, recall, F1, share sent to review);
 #   2. import   bulk import of 1,000,000 generated people with matching, timed;
-#   3. resolve  the server on that database, wrk (2 threads, 32 connections) rotating
-#               through the file's ID numbers: GET /api/v1/persons?identifier=id_card|N as
-#               the demo commission admin; p50 and p99.
+#   3. resolve  the server on that database, wrk (2 threads, 32 connections) going through
+#               the file's ID numbers in a random order (seeded): GET
+#               /api/v1/persons?identifier=id_card|N as the demo commission admin; p50 and
+#               p99, first with every client sending its next request as soon as it has an
+#               answer (saturation: the latency is the queue, 32 / throughput), then with
+#               each client pausing --pause ms between requests (a stated load).
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
 Usage: bench/mpi/bench.sh [--steps quality,import,resolve] [--db postgresql://â€¦]
                           [--count N] [--quality-count N] [--seed S] [--today DATE]
-                          [--batch N] [--duration 8s] [--keep DIR]
+                          [--batch N] [--duration 8s] [--pause MS] [--keep DIR]
 
   --steps LIST      which steps to run, comma-separated (default: all three)
   --db URL          run import and resolve on this PostgreSQL database (it must be empty;
@@ -25,7 +28,9 @@ Usage: bench/mpi/bench.sh [--steps quality,import,resolve] [--db postgresql://â€
   --today DATE      the generator's today (default 2026-11-24): with the seed, the same files
   --batch N         rows per import transaction (default: the import's, a tenth of the file
                     within 10,000..100,000)
-  --duration D      wrk duration (default 8s)
+  --duration D      wrk duration of each resolve run (default 8s)
+  --pause MS        the paced resolve run: each of the 32 clients waits MS milliseconds
+                    after an answer before its next request (default 3; 0 skips the run)
   --keep DIR        keep the files (CSV, truth, reports, databases) in DIR
   -h, --help        this text
 
@@ -38,7 +43,7 @@ EOF
 log() { echo "bench: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-steps="quality,import,resolve" db="" count=1000000 qcount=100000 seed=20261124 today=2026-11-24 batch="" duration="8s" keep=""
+steps="quality,import,resolve" db="" count=1000000 qcount=100000 seed=20261124 today=2026-11-24 batch="" duration="8s" pause=3 keep=""
 need_arg() { [ $# -ge 2 ] || die "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -51,6 +56,7 @@ while [ $# -gt 0 ]; do
     --today) need_arg "$@"; today=$2; shift 2 ;;
     --batch) need_arg "$@"; batch=$2; shift 2 ;;
     --duration) need_arg "$@"; duration=$2; shift 2 ;;
+    --pause) need_arg "$@"; pause=$2; shift 2 ;;
     --keep) need_arg "$@"; keep=$2; shift 2 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -124,7 +130,10 @@ fi
 if has_step resolve; then
   [ -f "$work/import.csv" ] || die "resolve needs the import step's file (run it, or --keep a DIR that has it)"
   command -v wrk >/dev/null || die "wrk not found"
-  awk -F, 'NR > 1 && $8 != "" { print $8 }' "$work/import.csv" >"$work/ids.txt"
+  # A random order, as a city's clients ask: in file order, neighbouring lookups would
+  # share database pages and flatter the figures. Seeded, so runs ask the same sequence.
+  awk -F, 'NR > 1 && $8 != "" { print $8 }' "$work/import.csv" \
+    | shuf --random-source=<(yes "$seed") >"$work/ids.txt"
   ./weijian serve --db "$idb" --listen 127.0.0.1:0 2>"$work/server.log" &
   server_pid=$!
   port=""
@@ -140,9 +149,14 @@ if has_step resolve; then
   curl -sf -H "Authorization: Bearer $token" \
     "http://127.0.0.1:$port/api/v1/persons?identifier=id_card%7C$first" | grep -q '"items":\[{' \
     || die "GET /api/v1/persons?identifier=id_card|$first did not find the person"
-  log "resolve: wrk 2 threads, 32 connections, $duration over $(wc -l <"$work/ids.txt") ID numbers"
-  IDS_FILE="$work/ids.txt" TOKEN="$token" wrk -t2 -c32 -d"$duration" --latency \
-    -s bench/mpi/resolve.lua "http://127.0.0.1:$port" >"$work/wrk.txt"
-  echo "== resolve by identifier ($(backend "$idb"), $(wc -l <"$work/ids.txt") ID numbers, 32 connections, $duration)"
-  sed -n 's/^resolve: /   /p' "$work/wrk.txt"
+  resolve_run() { # $1 pause ms, $2 label
+    log "resolve: wrk 2 threads, 32 connections, $duration, pause $1 ms ($2)"
+    IDS_FILE="$work/ids.txt" TOKEN="$token" PAUSE_MS="$1" wrk -t2 -c32 -d"$duration" --latency \
+      -s bench/mpi/resolve.lua "http://127.0.0.1:$port" >"$work/wrk-$1.txt"
+    echo "   $2:"
+    sed -n 's/^resolve: /     /p' "$work/wrk-$1.txt"
+  }
+  echo "== resolve by identifier ($(backend "$idb"), $(wc -l <"$work/ids.txt") ID numbers in random order, 32 connections, $duration each)"
+  resolve_run 0 "saturation (each client sends again at once)"
+  [ "$pause" = 0 ] || resolve_run "$pause" "paced (each client pauses $pause ms between requests)"
 fi

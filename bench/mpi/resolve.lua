@@ -1,13 +1,20 @@
 -- bench/mpi/resolve.lua: wrk script for bench/mpi/bench.sh. Each request looks up one ID
 -- number of the imported file, GET /api/v1/persons?identifier=id_card|NUMBER, rotating
 -- through $IDS_FILE (one number per line) from a random start per thread, with the bearer
--- token $TOKEN. Prints p50, p99 and req/s as "resolve: …" lines.
+-- token $TOKEN. With $PAUSE_MS > 0 each connection waits that long after an answer before
+-- its next request. Prints p50, p99 and req/s as "resolve: …" lines.
 local ids = {}
 for line in io.lines(os.getenv("IDS_FILE")) do
   ids[#ids + 1] = line
 end
 local headers = { ["Authorization"] = "Bearer " .. os.getenv("TOKEN") }
 local i = 0
+local pause = tonumber(os.getenv("PAUSE_MS") or "0") or 0
+if pause > 0 then
+  function delay()
+    return pause
+  end
+end
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16))

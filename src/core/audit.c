@@ -10,7 +10,7 @@
 #include "util.h"
 
 #define QUEUE_CAP 16384
-#define BATCH_MAX 256
+#define BATCH_MAX 2048
 #define FLUSH_EVERY_MS 200
 
 static wj_audit_event queue[QUEUE_CAP];

@@ -17,6 +17,7 @@
 
 typedef struct cached_stmt {
     char *sql;
+    uint64_t hash;      /* of sql: most lookups compare this, not the text */
     sqlite3_stmt *lite; /* SQLite prepared statement */
     char pg_name[16];   /* PostgreSQL prepared statement name */
     uint64_t used;
@@ -248,28 +249,77 @@ const char *db_errmsg(const wj_conn *c)
     return c->errmsg;
 }
 
-/* ---- results ---- */
+/* ---- results ----
+ * A result is one allocation: the db_rows, its cell and name pointers, then the text they
+ * point into. A query costs a few mallocs, not one per cell (a person's row has 17). */
 
-static db_rows *rows_new(int nrows, int ncols)
+typedef struct rows_build {
+    wj_buf text;   /* every name and non-NULL cell, each NUL-terminated */
+    size_t *at;    /* per name, then per cell: offset in text + 1; 0 for SQL NULL */
+    size_t nat, cap;
+} rows_build;
+
+static void build_add(rows_build *b, const char *s, size_t len)
 {
-    db_rows *r = wj_xcalloc(1, sizeof *r);
+    if (b->nat == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->at = realloc(b->at, b->cap * sizeof *b->at);
+        if (!b->at)
+            abort();
+    }
+    if (!s) {
+        b->at[b->nat++] = 0;
+        return;
+    }
+    b->at[b->nat++] = b->text.len + 1;
+    wj_buf_put(&b->text, s, len);
+    wj_buf_put(&b->text, "", 1);
+}
+
+/* Decimal text of v (SQLite integers reach the callers as text, as PostgreSQL's do). */
+static void build_add_int(rows_build *b, int64_t v)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *p = e;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *--p = '-';
+    build_add(b, p, (size_t)(e - p));
+}
+
+static db_rows *build_finish(rows_build *b, int nrows, int ncols)
+{
+    size_t nptr = (size_t)nrows * (size_t)ncols + (size_t)ncols + 2;
+    size_t head = sizeof(db_rows) + nptr * sizeof(char *);
+    db_rows *r = wj_xcalloc(1, head + b->text.len + 1);
+    char *text = (char *)r + head;
+    if (b->text.len)
+        memcpy(text, b->text.data, b->text.len);
     r->nrows = nrows;
     r->ncols = ncols;
-    r->cells = wj_xcalloc((size_t)nrows * (size_t)ncols + 1, sizeof(char *));
-    r->names = wj_xcalloc((size_t)ncols + 1, sizeof(char *));
+    r->names = (char **)(r + 1);
+    r->cells = r->names + ncols + 1;
+    for (int j = 0; j < ncols; j++)
+        r->names[j] = text + b->at[j] - 1;
+    for (size_t i = 0; i < (size_t)nrows * (size_t)ncols; i++) {
+        size_t at = b->at[(size_t)ncols + i];
+        r->cells[i] = at ? text + at - 1 : NULL;
+    }
+    wj_buf_free(&b->text);
+    free(b->at);
     return r;
+}
+
+static void build_abandon(rows_build *b)
+{
+    wj_buf_free(&b->text);
+    free(b->at);
 }
 
 void db_rows_free(db_rows *r)
 {
-    if (!r)
-        return;
-    for (int i = 0; i < r->nrows * r->ncols; i++)
-        free(r->cells[i]);
-    for (int i = 0; i < r->ncols; i++)
-        free(r->names[i]);
-    free(r->cells);
-    free(r->names);
     free(r);
 }
 
@@ -299,10 +349,20 @@ bool db_is_null(const db_rows *r, int row, int col)
 
 /* ---- statement cache ---- */
 
-static cached_stmt *cache_find(wj_conn *c, const char *sql)
+/* FNV-1a: statements share long prefixes ("SELECT p.id, p.name, …"), so comparing the
+ * texts of 64 cached statements one by one cost more than running the one found. */
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static cached_stmt *cache_find(wj_conn *c, const char *sql, uint64_t hash)
 {
     for (int i = 0; i < c->ncache; i++)
-        if (c->cache[i].sql && strcmp(c->cache[i].sql, sql) == 0) {
+        if (c->cache[i].sql && c->cache[i].hash == hash && strcmp(c->cache[i].sql, sql) == 0) {
             c->cache[i].used = ++c->tick;
             return &c->cache[i];
         }
@@ -351,7 +411,8 @@ static db_status lite_status(wj_conn *c, int rc, const char *sql)
 
 static db_status lite_run(wj_conn *c, const char *sql, const db_val *params, int n, db_rows **out, int64_t *changes)
 {
-    cached_stmt *cs = cache_find(c, sql);
+    uint64_t hash = sql_hash(sql);
+    cached_stmt *cs = cache_find(c, sql, hash);
     sqlite3_stmt *st;
     if (cs) {
         st = cs->lite;
@@ -361,6 +422,7 @@ static db_status lite_run(wj_conn *c, const char *sql, const db_val *params, int
             return lite_status(c, rc, sql);
         cs = cache_slot(c);
         cs->sql = wj_xstrdup(sql);
+        cs->hash = hash;
         cs->lite = st;
         cs->used = ++c->tick;
     }
@@ -374,62 +436,48 @@ static db_status lite_run(wj_conn *c, const char *sql, const db_val *params, int
         case DBV_TEXT: sqlite3_bind_text(st, i + 1, params[i].s, -1, SQLITE_STATIC); break;
         }
     }
-    int ncols = sqlite3_column_count(st);
-    int cap = 16, nrows = 0;
-    char **cells = out ? wj_xcalloc((size_t)cap * (size_t)(ncols ? ncols : 1), sizeof(char *)) : NULL;
+    int ncols = sqlite3_column_count(st), nrows = 0;
+    rows_build b = {0};
+    if (out)
+        for (int j = 0; j < ncols; j++) {
+            const char *name = sqlite3_column_name(st, j);
+            build_add(&b, name, strlen(name));
+        }
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (!out)
             continue;
-        if (nrows == cap) {
-            cap *= 2;
-            char **grown = realloc(cells, (size_t)cap * (size_t)ncols * sizeof(char *));
-            if (!grown)
-                abort();
-            cells = grown;
-        }
         for (int j = 0; j < ncols; j++) {
-            const unsigned char *t = NULL;
-            char num[32];
             switch (sqlite3_column_type(st, j)) {
-            case SQLITE_NULL: break;
-            case SQLITE_INTEGER:
-                snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(st, j));
-                t = (const unsigned char *)num;
+            case SQLITE_NULL: build_add(&b, NULL, 0); break;
+            case SQLITE_INTEGER: build_add_int(&b, sqlite3_column_int64(st, j)); break;
+            case SQLITE_FLOAT: {
+                char num[32];
+                int len = snprintf(num, sizeof num, "%.17g", sqlite3_column_double(st, j));
+                build_add(&b, num, (size_t)len);
                 break;
-            case SQLITE_FLOAT:
-                snprintf(num, sizeof num, "%.17g", sqlite3_column_double(st, j));
-                t = (const unsigned char *)num;
-                break;
-            default: t = sqlite3_column_text(st, j); break;
             }
-            cells[nrows * ncols + j] = t ? wj_xstrdup((const char *)t) : NULL;
+            default: {
+                const char *t = (const char *)sqlite3_column_text(st, j);
+                build_add(&b, t, (size_t)sqlite3_column_bytes(st, j));
+                break;
+            }
+            }
         }
         nrows++;
     }
     if (rc != SQLITE_DONE) {
         db_status s = lite_status(c, rc, sql);
-        if (out) {
-            for (int i = 0; i < nrows * ncols; i++)
-                free(cells[i]);
-            free(cells);
+        build_abandon(&b);
+        if (out)
             *out = NULL;
-        }
         sqlite3_reset(st);
         return s;
     }
     if (changes)
         *changes = sqlite3_changes64(c->lite);
-    if (out) {
-        db_rows *r = wj_xcalloc(1, sizeof *r);
-        r->nrows = nrows;
-        r->ncols = ncols;
-        r->cells = cells;
-        r->names = wj_xcalloc((size_t)ncols + 1, sizeof(char *));
-        for (int j = 0; j < ncols; j++)
-            r->names[j] = wj_xstrdup(sqlite3_column_name(st, j));
-        *out = r;
-    }
+    if (out)
+        *out = build_finish(&b, nrows, ncols);
     sqlite3_reset(st);
     return DB_OK;
 }
@@ -477,7 +525,8 @@ static db_status pg_status(wj_conn *c, PGresult *res, const char *sql)
 
 static db_status pg_run(wj_conn *c, const char *sql, const db_val *params, int n, db_rows **out, int64_t *changes)
 {
-    cached_stmt *cs = cache_find(c, sql);
+    uint64_t hash = sql_hash(sql);
+    cached_stmt *cs = cache_find(c, sql, hash);
     /* Types are declared so that "? IS NULL" and comparisons infer correctly. */
     Oid types[64];
     const char *values[64];
@@ -523,6 +572,7 @@ static db_status pg_run(wj_conn *c, const char *sql, const db_val *params, int n
         }
         PQclear(pr);
         cs->sql = wj_xstrdup(sql);
+        cs->hash = hash;
         cs->used = ++c->tick;
     }
     if (cs && cs->pg_name[0])
@@ -544,19 +594,19 @@ static db_status pg_run(wj_conn *c, const char *sql, const db_val *params, int n
     }
     if (out) {
         int nrows = PQntuples(res), ncols = PQnfields(res);
-        db_rows *r = rows_new(nrows, ncols);
+        rows_build b = {0};
         for (int j = 0; j < ncols; j++)
-            r->names[j] = wj_xstrdup(PQfname(res, j));
+            build_add(&b, PQfname(res, j), strlen(PQfname(res, j)));
         for (int i = 0; i < nrows; i++)
-            for (int j = 0; j < ncols; j++)
-                if (!PQgetisnull(res, i, j)) {
-                    const char *v = PQgetvalue(res, i, j);
-                    /* Booleans come back as t/f; the SQLite side uses 0/1. */
-                    if (PQftype(res, j) == 16)
-                        v = (v[0] == 't') ? "1" : "0";
-                    r->cells[i * ncols + j] = wj_xstrdup(v);
-                }
-        *out = r;
+            for (int j = 0; j < ncols; j++) {
+                if (PQgetisnull(res, i, j))
+                    build_add(&b, NULL, 0);
+                else if (PQftype(res, j) == 16) /* booleans come back as t/f; the SQLite side uses 0/1 */
+                    build_add(&b, PQgetvalue(res, i, j)[0] == 't' ? "1" : "0", 1);
+                else
+                    build_add(&b, PQgetvalue(res, i, j), (size_t)PQgetlength(res, i, j));
+            }
+        *out = build_finish(&b, nrows, ncols);
     }
     PQclear(res);
     return DB_OK;

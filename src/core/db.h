@@ -47,6 +47,8 @@ static inline db_val db_val_text(const char *s)
 #define DBP(...) ((const db_val[]){__VA_ARGS__}), (int)(sizeof((const db_val[]){__VA_ARGS__}) / sizeof(db_val))
 #define DBP_NONE NULL, 0
 
+/* A query's result, one allocation (db_rows_free frees it): every value is text, as
+ * PostgreSQL sends it; SQLite's integers and reals are written out the same way. */
 typedef struct db_rows {
     int nrows, ncols;
     char **cells; /* nrows*ncols, NULL for SQL NULL */

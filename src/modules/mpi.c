@@ -641,6 +641,10 @@ static void search_run(wj_req *r, const search *s, int limit, int64_t after)
 {
     search_sql q = {0};
     wj_conn *c = wj_db_conn(r);
+    if (db_begin(c, false) != DB_OK) {
+        wj_fail_internal(r, "person search");
+        return;
+    }
     wj_sql_puts(&q.q, "SELECT p.id");
     add_criteria(&q, s);
     if (!add_scope(r, &q)) {

@@ -428,6 +428,66 @@ static void concurrent_writers(void **state)
     db_release(c);
 }
 
+/* Results larger than any first guess, and values at the edges: each cell reads back as
+ * stored, NULL stays apart from the empty string, names stay with their columns. */
+static void large_result(void **state)
+{
+    db_fixture *f = *state;
+    wj_conn *c = db_acquire(f->db);
+    char t[80];
+    snprintf(t, sizeof t, "%s_big", f->t);
+    script(c, "CREATE TABLE %s (id BIGINT PRIMARY KEY, v BIGINT, label TEXT)", t);
+    char *ins = wj_xasprintf("INSERT INTO %s (id, v, label) VALUES (?, ?, ?)", t);
+    assert_int_equal(db_begin(c, true), DB_OK);
+    for (int i = 1; i <= 500; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "第%d行", i);
+        assert_int_equal(db_exec(c, ins, DBP(DB_I(i), DB_I(-(int64_t)i * 1000003), DB_S(label)), NULL), DB_OK);
+    }
+    assert_int_equal(db_exec(c, ins, DBP(DB_I(501), DB_I(INT64_MIN), DB_S("")), NULL), DB_OK);
+    assert_int_equal(db_exec(c, ins, DBP(DB_I(502), DB_I(0), DB_NULL), NULL), DB_OK);
+    assert_int_equal(db_commit(c), DB_OK);
+
+    char *sel = wj_xasprintf("SELECT id, v, label FROM %s ORDER BY id", t);
+    db_rows *rows = NULL;
+    assert_int_equal(db_query(c, sel, DBP_NONE, &rows), DB_OK);
+    assert_int_equal(rows->nrows, 502);
+    assert_string_equal(rows->names[1], "v");
+    assert_string_equal(rows->names[2], "label");
+    for (int i = 0; i < 500; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "第%d行", i + 1);
+        assert_int_equal(db_int(rows, i, 0), i + 1);
+        assert_true(db_int(rows, i, 1) == -(int64_t)(i + 1) * 1000003);
+        assert_string_equal(db_text(rows, i, 2), label);
+    }
+    assert_true(db_int(rows, 500, 1) == INT64_MIN);
+    assert_string_equal(db_text(rows, 500, 1), "-9223372036854775808");
+    assert_false(db_is_null(rows, 500, 2));
+    assert_string_equal(db_text(rows, 500, 2), "");
+    assert_string_equal(db_text(rows, 501, 1), "0");
+    assert_true(db_is_null(rows, 501, 2));
+    db_rows_free(rows);
+
+    /* A statement that differs from a cached one only at its end is its own statement. */
+    char *one = wj_xasprintf("SELECT id, v, label FROM %s WHERE id = 1", t);
+    char *two = wj_xasprintf("SELECT id, v, label FROM %s WHERE id = 2", t);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(db_query(c, one, DBP_NONE, &rows), DB_OK);
+        assert_int_equal(db_int(rows, 0, 0), 1);
+        db_rows_free(rows);
+        assert_int_equal(db_query(c, two, DBP_NONE, &rows), DB_OK);
+        assert_int_equal(db_int(rows, 0, 0), 2);
+        db_rows_free(rows);
+    }
+    script(c, "DROP TABLE %s", t);
+    free(ins);
+    free(sel);
+    free(one);
+    free(two);
+    db_release(c);
+}
+
 static int run_backend(const char *name, int (*setup)(void **))
 {
     printf("---- %s\n", name);
@@ -435,6 +495,7 @@ static int run_backend(const char *name, int (*setup)(void **))
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_and_kind),  cmocka_unit_test(open_fails_cleanly), cmocka_unit_test(create_insert_query),
         cmocka_unit_test(foreign_keys),   cmocka_unit_test(transactions),       cmocka_unit_test(concurrent_writers),
+        cmocka_unit_test(large_result),
     };
     return cmocka_run_group_tests_name(name, tests, setup, fixture_teardown);
 }
