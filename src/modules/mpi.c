@@ -641,6 +641,8 @@ static void search_run(wj_req *r, const search *s, int limit, int64_t after)
 {
     search_sql q = {0};
     wj_conn *c = wj_db_conn(r);
+    /* One read transaction: the page of ids and each item's rows come from one snapshot
+     * (on SQLite, under one read lock rather than one per statement). */
     if (db_begin(c, false) != DB_OK) {
         wj_fail_internal(r, "person search");
         return;
