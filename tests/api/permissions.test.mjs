@@ -260,7 +260,7 @@ const fixtures = {
   /* ---- appointments ---- */
   'POST /api/v1/schedules': async () => {
     const a = await appt();
-    return { path: '/api/v1/schedules', body: { owner: 'department', department_id: a.department, template: apptTemplate(), valid_from: a.tomorrow } };
+    return { path: '/api/v1/schedules', body: { owner: 'department', department_id: a.department, template: apptTemplate(), valid_from: a.firstDay } };
   },
   'GET /api/v1/schedules': async () => ({ path: `/api/v1/schedules?facility=${ids[TARGET_FACILITY]}` }),
   'GET /api/v1/schedules/{id}': async () => ({ path: `/api/v1/schedules/${(await appt()).schedule}` }),
@@ -273,7 +273,7 @@ const fixtures = {
     path: `/api/v1/schedules/${(await appt()).schedule}/leave`,
     body: { dates: [new Date(Date.UTC(2030, 0, 1 + ++n)).toISOString().slice(0, 10)], reason: '外出进修' },
   }),
-  'GET /api/v1/slots': async () => ({ path: `/api/v1/slots?facility=${ids[TARGET_FACILITY]}&date=${(await appt()).tomorrow}` }),
+  'GET /api/v1/slots': async () => ({ path: `/api/v1/slots?facility=${ids[TARGET_FACILITY]}&date=${(await appt()).firstDay}` }),
   'GET /api/v1/sessions/{id}': async () => ({ path: `/api/v1/sessions/${(await appt()).sessions[0].session_id}` }),
   'POST /api/v1/appointments': async (who) => {
     const { session, person } = await apptParty(who);
@@ -291,7 +291,7 @@ const fixtures = {
   'GET /fhir/Slot/{id}': async () => ({ path: `/fhir/Slot/${(await appt()).sessions[0].session_id}-0` }),
   'GET /fhir/Slot': async () => {
     const a = await appt();
-    return { path: `/fhir/Slot?schedule=Schedule/${a.schedule}&start=${a.tomorrow}` };
+    return { path: `/fhir/Slot?schedule=Schedule/${a.schedule}&start=${a.firstDay}` };
   },
   'GET /fhir/Appointment/{id}': async () => {
     ids.appointment ??= (await apptBook('resident')).id;
@@ -329,9 +329,9 @@ const fixtures = {
 };
 
 /* ---- appointments: one schedule of the demo doctor at the target facility, released
- * a month ahead, three sessions a day with room in every channel. Each fixture takes a
- * session of its own: the resident's calls for the person she manages (one a day, the
- * per-day rule), everyone else's for fresh persons. ---- */
+ * a month ahead from the day after tomorrow, three sessions a day with room in every
+ * channel. Each fixture takes a session of its own: the resident's calls for the person
+ * she manages (one a day, the per-day rule), everyone else's for fresh persons. ---- */
 function apptTemplate() {
   const buckets = ['online', 'phone', 'onsite', 'referral'].map((channel) => ({ pool: 'general', channel, places: 40 }));
   const t = [];
@@ -347,14 +347,16 @@ async function appt() {
   const fac = await srv.as('admin', 'GET', `/api/v1/facilities/${ids[TARGET_FACILITY]}`);
   const department = fac.json.campuses[0].departments[0].id;
   const doctor = (await srv.as('doctor', 'GET', '/api/v1/me')).json.id;
-  const tomorrow = new Date(Date.now() + 8 * 3600e3 + 86400e3).toISOString().slice(0, 10);
+  // Sessions from the day after tomorrow (Asia/Shanghai): tomorrow's morning starts within
+  // the 24-hour release-back from 08:00 today on, and its online places would be gone.
+  const firstDay = new Date(Date.now() + 8 * 3600e3 + 2 * 86400e3).toISOString().slice(0, 10);
   const r = await srv.as('hospital_admin', 'POST', '/api/v1/schedules', {
-    body: { owner: 'doctor', department_id: department, doctor_id: doctor, template: apptTemplate(), release_days: 60, valid_from: tomorrow },
+    body: { owner: 'doctor', department_id: department, doctor_id: doctor, template: apptTemplate(), release_days: 60, valid_from: firstDay },
   });
   assert.equal(r.status, 201, r.text);
   const sessions = [];
   for (let cursor = null, first = true; first || cursor; first = false) {
-    const s = await srv.as('admin', 'GET', `/api/v1/slots?doctor=${doctor}&date=${tomorrow}&days=28&channel=onsite&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+    const s = await srv.as('admin', 'GET', `/api/v1/slots?doctor=${doctor}&date=${firstDay}&days=28&channel=onsite&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
     assert.equal(s.status, 200, s.text);
     sessions.push(...s.json.items.filter((x) => x.schedule_id === r.json.id));
     cursor = s.json.next_cursor;
@@ -363,7 +365,7 @@ async function appt() {
   const pool = [];
   for (let i = 0; i < 25; i++) pool.push(await newPerson('doctor'));
   const morningOther = await newPerson('doctor'); // books beside the resident's person: mornings only, one a day
-  apptState = { department, doctor, tomorrow, schedule: r.json.id, sessions, mornings: sessions.filter((x) => x.period === 'morning'), pool, morningOther, next: 0, nextMorning: 0 };
+  apptState = { department, doctor, firstDay, schedule: r.json.id, sessions, mornings: sessions.filter((x) => x.period === 'morning'), pool, morningOther, next: 0, nextMorning: 0 };
   return apptState;
 }
 

@@ -177,7 +177,13 @@ test('a resident joins a full session’s waiting list, is notified of a freed p
 });
 
 test('a hotline operator finds a caller in the person index and books for them by phone', STEP, async () => {
-  const target = await openSession('hotline', 'phone');
+  // The caller is the finder's first 孙桂兰 (the demo books her into a released session
+  // that depends on the hour): a department where she has nothing booked.
+  const found = await srv.as('hotline', 'POST', '/api/v1/persons/search', { body: { name: '孙桂兰', limit: 10 } });
+  assert.equal(found.status, 200, found.text);
+  const hers = await srv.as('hotline', 'GET', `/api/v1/appointments?person=${found.json.items[0].id}&status=booked&limit=200`);
+  assert.equal(hers.status, 200, hers.text);
+  const target = await openSession('hotline', 'phone', hers.json.items.map((a) => a.department_id));
   await login('hotline');
   await openModule();
   await page.waitForURL(/\/appointments\/book$/);
