@@ -61,7 +61,7 @@ int cmd_serve(int argc, char **argv)
     wj_db *db = cli_db_open(cli_db_url(dbflag), (int)threads + 4);
     if (!db)
         return 1;
-    if (!wj_schema_current(db)) {
+    if (!wj_schema_current(db) || !wj_restore_deferred_indexes(db)) {
         db_close(db);
         return 1;
     }

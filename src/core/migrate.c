@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "index_defer.h"
 
 static const char *create_version_table =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
@@ -61,7 +62,17 @@ bool wj_migrate(wj_db *db, bool verbose)
     db_release(c);
     if (ok && verbose)
         fprintf(stderr, "migrate: schema at version %d\n", binary_version());
-    return ok;
+    return ok && wj_restore_deferred_indexes(db);
+}
+
+bool wj_restore_deferred_indexes(wj_db *db)
+{
+    wj_conn *c = db_acquire(db);
+    int n = wj_index_restore(c);
+    db_release(c);
+    if (n > 0)
+        fprintf(stderr, "weijian: built %d index%s that an unfinished bulk load had set aside\n", n, n == 1 ? "" : "es");
+    return n >= 0;
 }
 
 bool wj_schema_current(wj_db *db)

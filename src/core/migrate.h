@@ -24,5 +24,8 @@ int wj_schema_version(wj_db *db);
 bool wj_migrate(wj_db *db, bool verbose);
 /* True when the database is at exactly this binary's version (checked by serve). */
 bool wj_schema_current(wj_db *db);
+/* Builds the indexes a bulk load set aside and did not build again (index_defer.h), as it
+ * died: wj_migrate and serve call it. False on a database error. */
+bool wj_restore_deferred_indexes(wj_db *db);
 
 #endif

@@ -94,11 +94,13 @@ typedef struct mpi_import {
     int64_t facility_id;
     bool skip_bad_rows;
     int batch; /* rows per transaction; 0: a tenth of the file, 10,000 to 100,000 */
+    bool keep_indexes; /* SQLite: never set indexes aside for a large load (mpi_csv.c) */
     void (*progress)(void *ctx, long done, long total);
     void *ctx;
     FILE *report;
     /* out */
     long rows, created, linked, reviews, rejected;
+    int indexes_built; /* indexes set aside for the load and built after it */
     char first_error[256];
 } mpi_import;
 bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp);

@@ -28,6 +28,7 @@
 #include "../core/checkpoint.h"
 #include "../core/csv.h"
 #include "../core/ids.h"
+#include "../core/index_defer.h"
 #include "../core/util.h"
 #include "mpi_csv.h"
 #include "mpi_store.h"
@@ -139,6 +140,7 @@ typedef struct importer {
     long foreign;    /* times the writer saw another connection's commit (guarded by mu) */
     int64_t version; /* the writer's PRAGMA data_version when it last looked */
     bool stop;       /* the writer gave up: the preparer ends */
+    bool deferred;   /* load_indexes are set aside: build them at the end */
 } importer;
 
 static const char *column_title(const importer *im, int col)
@@ -776,17 +778,59 @@ static void check_all(importer *im, wj_db *db, const char *text, size_t tlen, it
     free(b.it);
 }
 
-/* Whether to search candidates in memory (mpi_blockcache.h): loading the cache reads
- * every record once (a few microseconds each), the SQL search costs about a hundred
- * microseconds a row more, so it pays from a fiftieth of the records already held. */
-static bool want_cache(wj_conn *c, long rows)
+/* The source records the database holds (-1 on error). */
+static long held_records(wj_conn *c)
 {
     db_rows *r;
     if (db_query(c, "SELECT count(*) FROM mpi_records", DBP_NONE, &r) != DB_OK)
-        return false;
+        return -1;
     long held = r->nrows ? (long)db_int(r, 0, 0) : 0;
     db_rows_free(r);
-    return rows >= 1000 && rows * 50L >= held;
+    return held;
+}
+
+/* Whether to search candidates in memory (mpi_blockcache.h): loading the cache reads
+ * every record once (a few microseconds each), the SQL search costs about a hundred
+ * microseconds a row more, so it pays from a fiftieth of the records already held. */
+static bool want_cache(long held, long rows)
+{
+    return held >= 0 && rows >= 1000 && rows * 50L >= held;
+}
+
+/* The indexes a load sets aside (core/index_defer.h) and builds when its rows are in:
+ * those of searches by name, area, facility, and of the SQL candidate search, which an
+ * import matching in memory never reads. An index built from all the rows at once costs
+ * about a quarter of inserting them one by one, so it pays when the file brings at least
+ * a third of what the database will hold; below that the indexes stay. */
+static const char *const load_indexes[] = {
+    "persons_area_path",        "persons_name_key",       "persons_pinyin",    "mpi_records_facility",
+    "mpi_records_bk_name_year", "mpi_records_bk_dob_sex", "mpi_records_phone",
+};
+#define DEFER_MIN_ROWS 10000
+
+static void defer_indexes(importer *im, long held, long rows)
+{
+    if (im->imp->keep_indexes || !im->bc || rows < DEFER_MIN_ROWS || held < 0 || held > 2 * rows ||
+        db_conn_kind(im->c) != WJ_DB_SQLITE)
+        return;
+    if (wj_index_defer(im->c, load_indexes, (int)WJ_ARRAY_LEN(load_indexes)))
+        im->deferred = true; /* else they stay, and the rows go in through them */
+}
+
+/* Builds the indexes defer_indexes set aside, whatever became of the load. */
+static bool build_indexes(importer *im)
+{
+    if (!im->deferred)
+        return true;
+    int n = wj_index_restore(im->c);
+    if (n < 0) {
+        set_first_error(im, "the indexes set aside for the load were not built: %s (weijian migrate builds them)",
+                        db_errmsg(im->c));
+        return false;
+    }
+    im->imp->indexes_built = n;
+    wj_checkpointer_kick(im->ck);
+    return true;
 }
 
 /* The next kept rows, up to a batch (0: none left). */
@@ -913,19 +957,23 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         text = NULL;
         if (im.file_error || imp->rejected)
             goto out; /* nothing is written */
-        long rows = imp->rows;
+        long rows = imp->rows, held = held_records(im.c);
         reset(imp);
-        if (want_cache(im.c, rows))
+        if (want_cache(held, rows))
             im.bc = mpi_bcache_new();
+        defer_indexes(&im, held, rows);
         im.kept = kept.data;
         im.kept_end = kept.data + kept.len;
         ok = write_kept(&im, db, lite);
+        ok = build_indexes(&im) && ok;
         imp->rows = rows;
         progress(&im, imp->rows, true);
         goto out;
     }
-    if (want_cache(im.c, im.total))
+    long held = held_records(im.c);
+    if (want_cache(held, im.total))
         im.bc = mpi_bcache_new();
+    defer_indexes(&im, held, im.total);
     wj_csv r;
     wj_csv_init(&r, text, tlen);
     ok = read_header(&im, &r);
@@ -942,6 +990,7 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
     }
     if (ok && bt->n)
         ok = batch_write(&im, bt);
+    ok = build_indexes(&im) && ok;
     ok = ok && !im.file_error;
     progress(&im, imp->rows, true);
     wj_csv_free(&r);

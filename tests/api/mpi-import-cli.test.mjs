@@ -3,11 +3,14 @@
 // "Import"): generated people with duplicates and their ground truth, imported into the
 // running server's database in many small batches. Every duplicate is linked to its
 // original or sent to review, no two people are ever joined, and a person the server
-// registered before the import is found by a row that repeats them.
+// registered before the import is found by a row that repeats them. A first load sets
+// the search indexes aside and builds them after it; one that dies leaves them to
+// `weijian migrate`.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before } from 'node:test';
-import { cli, cliOk, startServer, test, tmpPath } from './harness.mjs';
+import { BACKEND, cli, cliOk, createDatabase, eventually, run, startServer, test, tmpPath } from './harness.mjs';
 
 let srv;
 
@@ -141,5 +144,99 @@ test('a large file is checked in two halves: rejections of both reported in file
     });
     assert.equal(s.status, 200, s.text);
     assert.deepEqual(s.json.items, [], `line ${i + 1} was written`);
+  }
+});
+
+/* ---- a first load: the indexes set aside (SQLite) ---- */
+
+const LOAD_INDEXES = ['mpi_records_bk_dob_sex', 'mpi_records_bk_name_year', 'mpi_records_facility', 'mpi_records_phone',
+  'persons_area_path', 'persons_name_key', 'persons_pinyin'];
+
+async function sqlite(db, query) {
+  const r = await run('sqlite3', [db, query]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean);
+}
+const presentIndexes = (db) =>
+  sqlite(db, `SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (${LOAD_INDEXES.map((n) => `'${n}'`).join(', ')}) ORDER BY name`);
+
+/* A fresh demo city without generated residents beside a running server, and a file of
+ * `count` people (and their duplicates): many times what the city holds. */
+async function firstLoad(count, seed) {
+  const db = await createDatabase();
+  await cliOk(['demo', '--residents', '0', '--db', db.url]);
+  const server = await startServer({ db });
+  const csv = tmpPath(`load-${seed}.csv`);
+  await cliOk(['generate', 'persons', '--count', String(count), '--seed', String(seed), '--today', '2026-11-24',
+    '--db', server.url, '--out', csv, '--truth', tmpPath(`load-${seed}-truth.csv`)]);
+  const header = parseCsv(fs.readFileSync(csv, 'utf8').split('\n', 1)[0] + '\n')[0];
+  const row = parseCsv(fs.readFileSync(csv, 'utf8').split('\n', 3)[2] + '\n')[0];
+  const person = Object.fromEntries(header.map((h, i) => [h, row[i]]));
+  return { server, csv, person };
+}
+
+/* The file's second person, found by the server by name and birth date (persons_name_key). */
+async function findsByName(server, person) {
+  const s = await server.as('admin', 'POST', '/api/v1/persons/search', { body: { name: person.name, birth_date: person.birth_date } });
+  assert.equal(s.status, 200, s.text);
+  assert.ok(s.json.items.some((x) => x.name === person.name), `${person.name} ${person.birth_date} not found: ${s.text}`);
+}
+
+test('a first load sets the search indexes aside and builds them after it; --keep-indexes keeps them', async () => {
+  const { server, csv, person } = await firstLoad(12000, 20261127);
+  try {
+    const r = await cliOk(['import', 'persons', '--db', server.url, csv], { timeout: 300000 });
+    assert.match(r.stdout, /(\d+) rows read, \1 registered/);
+    if (BACKEND === 'sqlite') {
+      assert.match(r.stdout, /^import: 7 indexes set aside for the load were built after it$/m);
+      assert.deepEqual(await presentIndexes(server.url), LOAD_INDEXES);
+      assert.deepEqual(await sqlite(server.url, 'SELECT count(*) FROM deferred_indexes'), ['0']);
+    } else {
+      assert.doesNotMatch(r.stdout, /set aside/, 'PostgreSQL keeps its indexes');
+    }
+    await findsByName(server, person);
+    // A second file as large as the first is no first load: the indexes stay.
+    const again = tmpPath('load-again.csv');
+    await cliOk(['generate', 'persons', '--count', '4000', '--seed', '20261128', '--today', '2026-11-24', '--db', server.url,
+      '--out', again, '--truth', tmpPath('load-again-truth.csv')]);
+    const r2 = await cliOk(['import', 'persons', '--db', server.url, again], { timeout: 300000 });
+    assert.doesNotMatch(r2.stdout, /set aside/, 'a load of a small share keeps the indexes');
+  } finally {
+    await server.stop();
+  }
+  const kept = await firstLoad(12000, 20261129);
+  try {
+    const r = await cliOk(['import', 'persons', '--db', kept.server.url, '--keep-indexes', kept.csv], { timeout: 300000 });
+    assert.doesNotMatch(r.stdout, /set aside/);
+    await findsByName(kept.server, kept.person);
+  } finally {
+    await kept.server.stop();
+  }
+});
+
+test('a first load that dies leaves its indexes to weijian migrate; the server still finds by name meanwhile', { skip: BACKEND !== 'sqlite' && 'SQLite only: PostgreSQL keeps its indexes' }, async () => {
+  const { server, csv, person } = await firstLoad(20000, 20261130);
+  try {
+    // Small batches, so that the load is still writing when it is killed.
+    const p = spawn(process.env.WEIJIAN_BIN, ['import', 'persons', '--db', server.url, '--batch', '100', csv], { stdio: 'ignore' });
+    const ended = new Promise((resolve) => p.on('close', resolve));
+    await eventually(async () => (await sqlite(server.url, 'SELECT count(*) FROM deferred_indexes'))[0] === '7', { ms: 120000, every: 20, what: 'the indexes set aside' });
+    p.kill('SIGKILL');
+    await ended;
+    assert.deepEqual(await presentIndexes(server.url), []);
+    // What was committed is there, and the server searches without the index.
+    const s = await server.as('admin', 'POST', '/api/v1/persons/search', { body: { name: '孙桂兰' } });
+    assert.equal(s.status, 200, s.text);
+    assert.ok(s.json.items.length >= 1, s.text);
+    const m = await cliOk(['migrate', '--db', server.url]);
+    assert.match(m.stderr, /built 7 indexes that an unfinished bulk load had set aside/);
+    assert.deepEqual(await presentIndexes(server.url), LOAD_INDEXES);
+    assert.deepEqual(await sqlite(server.url, 'SELECT count(*) FROM deferred_indexes'), ['0']);
+    // The file again, whole: the rows the dead load wrote are found, the rest registered.
+    const r = await cliOk(['import', 'persons', '--db', server.url, csv], { timeout: 300000 });
+    assert.match(r.stdout, /0 rejected/);
+    await findsByName(server, person);
+  } finally {
+    await server.stop();
   }
 });
