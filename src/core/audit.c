@@ -16,11 +16,12 @@
 static wj_audit_event queue[QUEUE_CAP];
 static int qhead, qlen;
 static pthread_mutex_t qmu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t qcv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t qcv = PTHREAD_COND_INITIALIZER;   /* events for the writer */
+static pthread_cond_t room = PTHREAD_COND_INITIALIZER;  /* the writer took a batch */
 static pthread_t writer;
 static bool running, stopping;
 static wj_db *audit_db;
-static long dropped;
+static long waited, dropped;
 
 bool wj_audit_insert(wj_conn *c, const wj_audit_event *e)
 {
@@ -74,6 +75,7 @@ static void *writer_main(void *arg)
             qhead = (qhead + 1) % QUEUE_CAP;
             qlen--;
         }
+        pthread_cond_broadcast(&room);
         pthread_mutex_unlock(&qmu);
         write_batch(batch, n);
         pthread_mutex_lock(&qmu);
@@ -98,17 +100,31 @@ void wj_audit_stop(void)
     pthread_cond_signal(&qcv);
     pthread_mutex_unlock(&qmu);
     pthread_join(writer, NULL);
+    pthread_mutex_lock(&qmu);
     running = false;
+    pthread_cond_broadcast(&room);
+    pthread_mutex_unlock(&qmu);
 }
 
 void wj_audit_enqueue(const wj_audit_event *e)
 {
     pthread_mutex_lock(&qmu);
+    /* A full queue: the writer is behind (an overload, a slow disk). The request waits for
+     * room rather than lose the record of who read what, and the load slows to what the
+     * audit log can take. Only without a writer (never started, or stopped) is an event
+     * lost, and counted. */
+    if (qlen == QUEUE_CAP && running && !stopping) {
+        if (++waited == 1 || waited % 10000 == 0)
+            fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"audit queue full: requests wait for the writer\",\"waits\":%ld}\n",
+                    waited);
+        while (qlen == QUEUE_CAP && running && !stopping)
+            pthread_cond_wait(&room, &qmu);
+    }
     if (qlen == QUEUE_CAP) {
-        /* The writer fell far behind (database down): keep serving, count what was lost. */
         dropped++;
         if (dropped == 1 || dropped % 1000 == 0)
-            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit queue full\",\"dropped\":%ld}\n", dropped);
+            fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit queue full without a writer\",\"dropped\":%ld}\n",
+                    dropped);
     } else {
         queue[(qhead + qlen) % QUEUE_CAP] = *e;
         qlen++;
@@ -124,6 +140,14 @@ int wj_audit_pending(void)
 {
     pthread_mutex_lock(&qmu);
     int n = qlen;
+    pthread_mutex_unlock(&qmu);
+    return n;
+}
+
+long wj_audit_full_waits(void)
+{
+    pthread_mutex_lock(&qmu);
+    long n = waited;
     pthread_mutex_unlock(&qmu);
     return n;
 }

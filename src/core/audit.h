@@ -4,7 +4,9 @@
  * Successful writes are audited inside their own transaction (wj_write_commit), so a
  * committed change always has its audit row. Reads of personal data and rejected requests
  * go through an in-memory queue that a background thread writes in batches (every 200 ms
- * or 256 events), keeping the request path free of an extra commit. Shutdown drains it. */
+ * or 2,048 events), keeping the request path free of an extra commit. When the queue is
+ * full the request waits for room: an event is never dropped while the writer runs.
+ * Shutdown drains it. */
 #ifndef WJ_AUDIT_H
 #define WJ_AUDIT_H
 
@@ -29,11 +31,13 @@ typedef struct wj_audit_event {
 void wj_audit_start(wj_db *db);
 /* Drains the queue and stops the writer. */
 void wj_audit_stop(void);
-/* Queues an event; never blocks on the database. */
+/* Queues an event; waits only while the queue is full (the writer behind). */
 void wj_audit_enqueue(const wj_audit_event *e);
 /* Writes an event in the connection's current transaction. */
 bool wj_audit_insert(wj_conn *c, const wj_audit_event *e);
 /* Events waiting in the queue (for /metrics and tests). */
 int wj_audit_pending(void);
+/* Requests that found the queue full and waited (for /metrics). */
+long wj_audit_full_waits(void);
 
 #endif

@@ -227,6 +227,12 @@ void wj_dispatch_finish(wj_req *r)
 {
     if (r->conn && db_in_tx(r->conn))
         db_rollback(r->conn);
+    /* The connection goes back first: a full audit queue makes this thread wait for the
+     * audit writer, which needs a connection of the pool. */
+    if (r->conn) {
+        db_release(r->conn);
+        r->conn = NULL;
+    }
     /* Audit: writes and personal reads. Committed writes were audited in their transaction. */
     if (r->route && !r->committed &&
         ((is_write(r->method) && r->route->scope != WJ_SCOPE_PUBLIC) || (r->route->flags & WJ_PERSONAL) ||
@@ -238,10 +244,6 @@ void wj_dispatch_finish(wj_req *r)
             ev.resource_id = r->audit_also;
             wj_audit_enqueue(&ev);
         }
-    }
-    if (r->conn) {
-        db_release(r->conn);
-        r->conn = NULL;
     }
     double secs = (double)(mono_ns() - r->started_ns) / 1e9;
     wj_metrics_observe(r->route_index, r->status, secs);

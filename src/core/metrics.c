@@ -95,8 +95,11 @@ void wj_metrics_render(wj_buf *out, wj_db *db)
                   "weijian_db_pool_connections{state=\"max\"} %d\n"
                   "# HELP weijian_audit_queue_events Audit events waiting to be written.\n"
                   "# TYPE weijian_audit_queue_events gauge\n"
-                  "weijian_audit_queue_events %d\n",
-                  used, size, wj_audit_pending());
+                  "weijian_audit_queue_events %d\n"
+                  "# HELP weijian_audit_queue_full_waits_total Requests that waited for room in a full audit queue.\n"
+                  "# TYPE weijian_audit_queue_full_waits_total counter\n"
+                  "weijian_audit_queue_full_waits_total %ld\n",
+                  used, size, wj_audit_pending(), wj_audit_full_waits());
     unsigned long batches, jobs;
     wj_commitq_stats(&batches, &jobs);
     wj_buf_printf(out,

@@ -665,6 +665,7 @@ describe('behaviour', () => {
       assert.match(t, /weijian_http_request_duration_seconds_bucket\{method="GET",route="\/healthz",le="\+Inf"\} \d+/);
       assert.match(t, /weijian_db_pool_connections\{state="max"\} \d+/);
       assert.match(t, /weijian_audit_queue_events \d+/);
+      assert.match(t, /# TYPE weijian_audit_queue_full_waits_total counter\nweijian_audit_queue_full_waits_total \d+/);
       assert.ok(!t.includes('METRICSSECRET'));
       assert.ok(!t.includes('370199000000'));
       assert.ok(!t.includes(ids['济南市中医医院']));

@@ -43,7 +43,8 @@ static const struct {
 } groups[] = {
     {"util", run_util_tests},     {"clock", run_clock_tests},   {"ids", run_ids_tests},
     {"schema", run_schema_tests}, {"router", run_router_tests}, {"list", run_list_tests},
-    {"db", run_db_tests},         {"migrate", run_migrate_tests}, {"auth", run_auth_tests},
+    {"db", run_db_tests},         {"migrate", run_migrate_tests}, {"audit", run_audit_tests},
+    {"auth", run_auth_tests},
     {"csv", run_csv_tests},       {"idcard", run_idcard_tests}, {"mpi_match", run_mpi_match_tests},
     {"mpi_blockcache", run_mpi_blockcache_tests}, {"mpi_eligibility", run_mpi_eligibility_tests},
 };

@@ -20,6 +20,7 @@ int run_router_tests(void);
 int run_list_tests(void);
 int run_db_tests(void);
 int run_migrate_tests(void);
+int run_audit_tests(void);
 int run_auth_tests(void);
 int run_csv_tests(void);
 int run_idcard_tests(void);
