@@ -8,6 +8,7 @@
 #define WJ_MPI_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -95,6 +96,9 @@ typedef struct mpi_import {
     bool skip_bad_rows;
     int batch; /* rows per transaction; 0: a tenth of the file, 10,000 to 100,000 */
     bool keep_indexes; /* SQLite: never set indexes aside for a large load (mpi_csv.c) */
+    /* When non-NULL and set (a signal handler), the import stops before its next batch (or
+     * during the check): the batches committed stay, indexes set aside are built. */
+    const volatile sig_atomic_t *interrupt;
     void (*progress)(void *ctx, long done, long total);
     void *ctx;
     FILE *report;

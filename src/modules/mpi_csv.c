@@ -494,9 +494,18 @@ static bool batch_cached(importer *im, batch *bt, bool *cached)
 }
 
 /* Registers a batch in its own write transaction. False on a database error. */
+static bool interrupted(const importer *im)
+{
+    return im->imp->interrupt && *im->imp->interrupt;
+}
+
 static bool batch_write(importer *im, batch *bt)
 {
     bool savepoints = false;
+    if (interrupted(im)) {
+        set_first_error(im, "interrupted");
+        return false;
+    }
     /* The log is reused from its start only when the checkpoint has caught up before the
      * transaction begins; else it grows by every batch (gigabytes for a million rows). */
     wj_checkpointer_wait(im->ck);
@@ -707,6 +716,8 @@ static void check_rows(check_part *cp)
         }
         if (st == WJ_CSV_RECORD && wj_csv_blank(&cp->r))
             continue;
+        if (interrupted(im))
+            break;
         long n = atomic_fetch_add(&im->checked, 1) + 1;
         row_prepare(im, cp->c, &cp->r, st, cp->it);
         if (cp->it->bad && cp->first) {
@@ -955,7 +966,9 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         check_all(&im, db, text, tlen, &im.b[0].items[0], &kept);
         free(text);
         text = NULL;
-        if (im.file_error || imp->rejected)
+        if (interrupted(&im))
+            set_first_error(&im, "interrupted");
+        if (im.file_error || imp->rejected || interrupted(&im))
             goto out; /* nothing is written */
         long rows = imp->rows, held = held_records(im.c);
         reset(imp);
@@ -967,7 +980,8 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         ok = write_kept(&im, db, lite);
         ok = build_indexes(&im) && ok;
         imp->rows = rows;
-        progress(&im, imp->rows, true);
+        if (!interrupted(&im)) /* else the rows imported were shown as they went */
+            progress(&im, imp->rows, true);
         goto out;
     }
     long held = held_records(im.c);
@@ -992,7 +1006,8 @@ bool mpi_import_csv(wj_db *db, const char *data, size_t len, mpi_import *imp)
         ok = batch_write(&im, bt);
     ok = build_indexes(&im) && ok;
     ok = ok && !im.file_error;
-    progress(&im, imp->rows, true);
+    if (!interrupted(&im))
+        progress(&im, imp->rows, true);
     wj_csv_free(&r);
 out:
     if (imp->report)

@@ -243,3 +243,34 @@ test('a first load that dies leaves its indexes to weijian migrate; the server s
     await server.stop();
   }
 });
+
+test('Ctrl-C stops a first load after the batch being written: its batches stay, its indexes are built, exit 130', { skip: BACKEND !== 'sqlite' && 'SQLite only: PostgreSQL keeps its indexes' }, async () => {
+  const { server, csv } = await firstLoad(20000, 20261131);
+  try {
+    const before = Number((await sqlite(server.url, 'SELECT count(*) FROM mpi_records'))[0]);
+    const p = spawn(process.env.WEIJIAN_BIN, ['import', 'persons', '--db', server.url, '--batch', '100', csv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const ended = new Promise((resolve) => p.on('close', (code) => resolve(code)));
+    // Interrupted once it has set the indexes aside and committed a batch.
+    await eventually(async () => {
+      const [deferred, records] = await sqlite(server.url, 'SELECT (SELECT count(*) FROM deferred_indexes), (SELECT count(*) FROM mpi_records)').then((x) => x[0].split('|'));
+      return deferred === '7' && Number(records) > before;
+    }, { ms: 120000, every: 20, what: 'the indexes set aside and a batch written' });
+    p.kill('SIGINT');
+    assert.equal(await ended, 130, stderr);
+    assert.match(stderr, /import: stopping after the batch being written/);
+    const m = stdout.match(/(\d+) rows read, (\d+) registered/);
+    assert.ok(m, stdout);
+    assert.ok(Number(m[2]) > 0 && Number(m[2]) < Number(m[1]) && Number(m[2]) % 100 === 0, `whole batches only: ${stdout}`);
+    assert.match(stdout, /^import: stopped: interrupted \(the rows registered before stay\)$/m);
+    assert.match(stdout, /^import: 7 indexes set aside for the load were built after it$/m);
+    assert.deepEqual(await presentIndexes(server.url), LOAD_INDEXES);
+    assert.deepEqual(await sqlite(server.url, 'SELECT count(*) FROM deferred_indexes'), ['0']);
+    // What it reports registered is what the database holds.
+    assert.deepEqual(await sqlite(server.url, 'SELECT count(*) FROM mpi_records'), [String(before + Number(m[2]))]);
+  } finally {
+    await server.stop();
+  }
+});
