@@ -493,12 +493,14 @@ static bool batch_cached(importer *im, batch *bt, bool *cached)
     return true;
 }
 
-/* Registers a batch in its own write transaction. False on a database error. */
+/* Has the caller's signal handler asked the import to stop? */
 static bool interrupted(const importer *im)
 {
     return im->imp->interrupt && *im->imp->interrupt;
 }
 
+/* Registers a batch in its own write transaction. False on a database error, or without
+ * writing when the import was interrupted. */
 static bool batch_write(importer *im, batch *bt)
 {
     bool savepoints = false;
