@@ -310,6 +310,8 @@ test('break-glass: a clinician opens a person outside their scope with a reason'
   await trail.getByText('紧急查阅').first().waitFor();
   await trail.getByText('修改档案').first().waitFor();
   await trail.getByText('审核疑似重复').first().waitFor(); // both persons of a review are its subjects
+  await trail.getByRole('columnheader', { name: '客户端地址' }).waitFor(); // auditors see where from
+  await trail.getByText('127.0.0.1').first().waitFor();
   await shot('mpi-13-audit-trail');
   noProblems('auditor');
 });
@@ -328,6 +330,11 @@ test('a resident opens their own record and the family they act for', STEP, asyn
   await page.getByTestId('my-record').click();
   await page.waitForURL(/\/persons\/\d+$/);
   await page.getByRole('heading', { name: '吴小红', level: 1 }).waitFor();
+  // Her own record's trail (her reads above): who and when, without a column of addresses
+  // this trail does not carry.
+  const trail = page.getByTestId('person-audit-table');
+  await trail.waitFor();
+  assert.deepEqual(await trail.getByRole('columnheader').allTextContents(), ['时间', '用户', '操作', '结果']);
   const family = page.getByTestId('family-table');
   await family.waitFor();
   assert.ok((await family.getByText('可代办').count()) >= 2, 'the child and the mother she manages');

@@ -33,9 +33,13 @@ export function actionWords(method, route) {
   return w ? w[getLang() === 'zh' ? 0 : 1] : null;
 }
 
-/** The audit events as a table (newest first, as the API gives them). */
+/** The audit events as a table (newest first, as the API gives them). The client address
+ * is a column only when the events carry it: auditors' GET /api/v1/audit does, the person
+ * page's own trail (staff in scope, the resident) does not. */
 export function auditTable(items) {
   if (!items.length) return h('p', { class: 'empty' }, t('common.empty'));
+  const withIp = items.some((e) => 'client_ip' in e);
+  const heads = [t('audit.at'), t('audit.user'), t('audit.action'), t('audit.status'), ...(withIp ? [t('audit.ip')] : [])];
   return h(
     'div',
     { class: 'table-wrap' },
@@ -43,13 +47,13 @@ export function auditTable(items) {
       'table',
       { class: 'table', 'data-testid': 'person-audit-table' },
       h('caption', {}, t('audit.tz')),
-      h('thead', {}, h('tr', {}, [t('audit.at'), t('audit.user'), t('audit.action'), t('audit.status'), t('audit.ip')].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', {}, items.map(row)),
+      h('thead', {}, h('tr', {}, heads.map((x) => h('th', { scope: 'col' }, x)))),
+      h('tbody', {}, items.map((e) => row(e, withIp))),
     ),
   );
 }
 
-function row(e) {
+function row(e, withIp) {
   const words = actionWords(e.method, e.route);
   const ok = e.status === 0 || (e.status >= 200 && e.status < 400);
   return h(
@@ -59,7 +63,7 @@ function row(e) {
     h('td', {}, e.username ?? t('common.none'), e.user_id ? h('div', { class: 'fac-sub code' }, e.user_id) : null),
     h('td', {}, words ?? `${e.method} ${e.route}`, words ? h('div', { class: 'fac-sub code' }, `${e.method} ${e.route}`) : null),
     h('td', { class: 'nowrap' }, h('span', { class: ok ? 'tag tag-ok' : 'tag tag-danger' }, e.status === 0 ? t('mpi.audit.done') : String(e.status))),
-    h('td', { class: 'code nowrap' }, e.client_ip ?? t('common.none')),
+    withIp ? h('td', { class: 'code nowrap' }, e.client_ip ?? t('common.none')) : null,
   );
 }
 
