@@ -35,7 +35,7 @@ bool wj_audit_insert(wj_conn *c, const wj_audit_event *e)
                    NULL) == DB_OK;
 }
 
-static void write_batch(const wj_audit_event *batch, int n)
+static bool try_batch(const wj_audit_event *batch, int n)
 {
     wj_conn *c = db_acquire(audit_db);
     bool ok = db_begin(c, true) == DB_OK;
@@ -44,10 +44,28 @@ static void write_batch(const wj_audit_event *batch, int n)
     if (ok)
         ok = db_commit(c) == DB_OK;
     if (!ok) {
+        fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"audit batch not written\",\"events\":%d,\"why\":\"%s\"}\n", n,
+                db_errmsg(c));
         db_rollback(c);
-        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit batch of %d events not written\"}\n", n);
     }
     db_release(c);
+    return ok;
+}
+
+/* A batch the database refused (busy past its timeout, disk full, the server restarting)
+ * is tried again for about six seconds, while the queue fills and requests wait for room;
+ * only then is it given up, loudly. */
+static void write_batch(const wj_audit_event *batch, int n)
+{
+    static const int retry_ms[] = {100, 200, 400, 800, 1600, 3200};
+    bool ok = try_batch(batch, n);
+    for (size_t i = 0; !ok && i < WJ_ARRAY_LEN(retry_ms); i++) {
+        struct timespec ts = {retry_ms[i] / 1000, (long)(retry_ms[i] % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        ok = try_batch(batch, n);
+    }
+    if (!ok)
+        fprintf(stderr, "{\"level\":\"error\",\"msg\":\"audit batch lost\",\"events\":%d}\n", n);
 }
 
 static void *writer_main(void *arg)

@@ -1,9 +1,11 @@
 /* test_audit.c — the audit queue under a burst larger than it holds: every event reaches
- * the audit log (requests wait for room; none is dropped while the writer runs). */
+ * the audit log (requests wait for room; none is dropped while the writer runs); a batch
+ * the database refuses for a moment is written when it accepts again. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "db.h"
@@ -65,10 +67,46 @@ static void a_burst_loses_nothing(void **state)
     free(path);
 }
 
+static void a_refused_batch_is_tried_again(void **state)
+{
+    (void)state;
+    char *path = unit_temp_db_path("audit-retry");
+    wj_db *db = db_open(path, 2);
+    assert_non_null(db);
+    assert_true(wj_migrate(db, false));
+    wj_conn *c = db_acquire(db);
+    /* While audit_refuse holds a row, every insert into the audit log fails. */
+    assert_int_equal(db_exec_script(c, "CREATE TABLE audit_refuse (x INTEGER); INSERT INTO audit_refuse VALUES (1); "
+                                       "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log WHEN EXISTS (SELECT 1 "
+                                       "FROM audit_refuse) BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"),
+                     DB_OK);
+    db_release(c);
+    wj_audit_start(db);
+    int64_t base = 5000000;
+    burst(&base);
+    /* The writer gathers for 200 ms, fails, and tries again after 100, 200, 400 ms… */
+    struct timespec ts = {0, 500 * 1000000L};
+    nanosleep(&ts, NULL);
+    c = db_acquire(db);
+    assert_int_equal(db_exec(c, "DELETE FROM audit_refuse", DBP_NONE, NULL), DB_OK);
+    db_release(c);
+    wj_audit_stop();
+    c = db_acquire(db);
+    db_rows *rows = NULL;
+    assert_int_equal(db_query(c, "SELECT count(*) FROM audit_log WHERE username = 'reader'", DBP_NONE, &rows), DB_OK);
+    assert_int_equal(db_int(rows, 0, 0), EACH);
+    db_rows_free(rows);
+    db_release(c);
+    db_close(db);
+    unit_temp_db_remove(path);
+    free(path);
+}
+
 int run_audit_tests(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_burst_loses_nothing),
+        cmocka_unit_test(a_refused_batch_is_tried_again),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }
