@@ -5,8 +5,9 @@
  * committed change always has its audit row. Reads of personal data and rejected requests
  * go through an in-memory queue that a background thread writes in batches (every 200 ms
  * or 2,048 events), keeping the request path free of an extra commit. When the queue is
- * full the request waits for room: an event is never dropped while the writer runs.
- * Shutdown drains it. */
+ * full the request waits for room: an event is never dropped while the writer runs. A
+ * batch the database refuses is tried again for about six seconds before it is logged as
+ * lost. Shutdown drains the queue. */
 #ifndef WJ_AUDIT_H
 #define WJ_AUDIT_H
 
