@@ -33,11 +33,7 @@ static void *burst(void *arg)
 
 static void a_burst_loses_nothing(void **state)
 {
-    (void)state;
-    char *path = unit_temp_db_path("audit");
-    wj_db *db = db_open(path, 2);
-    assert_non_null(db);
-    assert_true(wj_migrate(db, false));
+    wj_db *db = ((unit_db *)*state)->db;
     wj_audit_start(db);
     pthread_t t[THREADS];
     int64_t base[THREADS];
@@ -62,18 +58,11 @@ static void a_burst_loses_nothing(void **state)
     assert_int_equal(db_int(rows, 0, 3), (int64_t)THREADS * 1000000 + EACH - 1);
     db_rows_free(rows);
     db_release(c);
-    db_close(db);
-    unit_temp_db_remove(path);
-    free(path);
 }
 
 static void a_refused_batch_is_tried_again(void **state)
 {
-    (void)state;
-    char *path = unit_temp_db_path("audit-retry");
-    wj_db *db = db_open(path, 2);
-    assert_non_null(db);
-    assert_true(wj_migrate(db, false));
+    wj_db *db = ((unit_db *)*state)->db;
     wj_conn *c = db_acquire(db);
     /* While audit_refuse holds a row, every insert into the audit log fails. */
     assert_int_equal(db_exec_script(c, "CREATE TABLE audit_refuse (x INTEGER); INSERT INTO audit_refuse VALUES (1); "
@@ -97,16 +86,13 @@ static void a_refused_batch_is_tried_again(void **state)
     assert_int_equal(db_int(rows, 0, 0), EACH);
     db_rows_free(rows);
     db_release(c);
-    db_close(db);
-    unit_temp_db_remove(path);
-    free(path);
 }
 
 int run_audit_tests(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(a_burst_loses_nothing),
-        cmocka_unit_test(a_refused_batch_is_tried_again),
+        cmocka_unit_test_setup_teardown(a_burst_loses_nothing, unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_refused_batch_is_tried_again, unit_db_setup, unit_db_teardown),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "migrate.h"
 #include "unit.h"
 #include "util.h"
 
@@ -35,6 +37,33 @@ void unit_temp_db_remove(const char *path)
         unlink(p);
         free(p);
     }
+}
+
+int unit_db_setup(void **state)
+{
+    unit_db *u = wj_xcalloc(1, sizeof *u);
+    u->path = unit_temp_db_path("test");
+    u->db = db_open(u->path, 2);
+    if (!u->db || !wj_migrate(u->db, false)) {
+        if (u->db)
+            db_close(u->db);
+        unit_temp_db_remove(u->path);
+        free(u->path);
+        free(u);
+        return -1;
+    }
+    *state = u;
+    return 0;
+}
+
+int unit_db_teardown(void **state)
+{
+    unit_db *u = *state;
+    db_close(u->db);
+    unit_temp_db_remove(u->path);
+    free(u->path);
+    free(u);
+    return 0;
 }
 
 static const struct {

@@ -33,4 +33,14 @@ int run_mpi_eligibility_tests(void);
 char *unit_temp_db_path(const char *tag);
 void unit_temp_db_remove(const char *path);
 
+/* A cmocka setup/teardown pair: a temporary SQLite database, migrated, for one test; the
+ * test's *state is its unit_db. Defined in test_main.c. */
+typedef struct wj_db wj_db;
+typedef struct unit_db {
+    char *path;
+    wj_db *db;
+} unit_db;
+int unit_db_setup(void **state);
+int unit_db_teardown(void **state);
+
 #endif
