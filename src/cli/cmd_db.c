@@ -26,7 +26,8 @@ int cmd_migrate(int argc, char **argv)
 {
     const char *help = "usage: weijian migrate [--db PATH|URL]\n\n"
                        "Applies pending migrations (db/migrations/, compiled in), each in one transaction.\n"
-                       "Refuses a database whose schema is newer than this binary.\n";
+                       "Refuses a database whose schema is newer than this binary. Then builds any index a\n"
+                       "person import set aside for its load and did not build again (it was killed).\n";
     const char *db = NULL;
     int rc = cli_parse_db_opts(argc, argv, help, &db, NULL);
     if (rc >= 0)
