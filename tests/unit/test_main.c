@@ -39,30 +39,35 @@ void unit_temp_db_remove(const char *path)
     }
 }
 
-int unit_db_setup(void **state)
+unit_db *unit_db_open(const char *tag, bool migrated)
 {
     unit_db *u = wj_xcalloc(1, sizeof *u);
-    u->path = unit_temp_db_path("test");
+    u->path = unit_temp_db_path(tag);
     u->db = db_open(u->path, 2);
-    if (!u->db || !wj_migrate(u->db, false)) {
-        if (u->db)
-            db_close(u->db);
-        unit_temp_db_remove(u->path);
-        free(u->path);
-        free(u);
-        return -1;
+    if (!u->db || (migrated && !wj_migrate(u->db, false))) {
+        unit_db_close(u);
+        return NULL;
     }
-    *state = u;
-    return 0;
+    return u;
+}
+
+void unit_db_close(unit_db *u)
+{
+    if (u->db)
+        db_close(u->db);
+    unit_temp_db_remove(u->path);
+    free(u->path);
+    free(u);
+}
+
+int unit_db_setup(void **state)
+{
+    return (*state = unit_db_open("test", true)) ? 0 : -1;
 }
 
 int unit_db_teardown(void **state)
 {
-    unit_db *u = *state;
-    db_close(u->db);
-    unit_temp_db_remove(u->path);
-    free(u->path);
-    free(u);
+    unit_db_close(*state);
     return 0;
 }
 

@@ -10,33 +10,10 @@
 #include "unit.h"
 #include "util.h"
 
-typedef struct {
-    char *path;
-    wj_db *db;
-} mfix;
-
+/* The group shares one database, not migrated at first. */
 static int setup(void **state)
 {
-    mfix *m = wj_xcalloc(1, sizeof *m);
-    m->path = unit_temp_db_path("migrate");
-    m->db = db_open(m->path, 2);
-    if (!m->db) {
-        free(m->path);
-        free(m);
-        return -1;
-    }
-    *state = m;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    mfix *m = *state;
-    db_close(m->db);
-    unit_temp_db_remove(m->path);
-    free(m->path);
-    free(m);
-    return 0;
+    return (*state = unit_db_open("migrate", false)) ? 0 : -1;
 }
 
 static void migrations_are_ordered(void **state)
@@ -54,7 +31,7 @@ static void migrations_are_ordered(void **state)
 
 static void fresh_database_migrates(void **state)
 {
-    mfix *m = *state;
+    unit_db *m = *state;
     int latest = wj_migrations[wj_migration_count - 1].version;
     assert_int_equal(wj_schema_version(m->db), 0);
     assert_false(wj_schema_current(m->db));
@@ -77,7 +54,7 @@ static void fresh_database_migrates(void **state)
 
 static void newer_database_is_refused(void **state)
 {
-    mfix *m = *state;
+    unit_db *m = *state;
     wj_conn *c = db_acquire(m->db);
     assert_int_equal(db_exec(c, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                              DBP(DB_I(9999), DB_S("9999_from_the_future.sql"), DB_I(0)), NULL),
@@ -114,7 +91,7 @@ static int64_t deferred_count(wj_conn *c)
 
 static void deferred_indexes_are_built_again(void **state)
 {
-    mfix *m = *state;
+    unit_db *m = *state;
     assert_true(wj_migrate(m->db, false));
     wj_conn *c = db_acquire(m->db);
     assert_int_equal(db_exec_script(c, "CREATE TABLE t (a TEXT, b TEXT); CREATE INDEX t_a ON t(a); "
@@ -166,7 +143,7 @@ int run_migrate_tests(void)
         cmocka_unit_test(migrations_are_ordered),
         cmocka_unit_test(fresh_database_migrates),
         cmocka_unit_test(newer_database_is_refused),
-        cmocka_unit_test_setup_teardown(deferred_indexes_are_built_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(deferred_indexes_are_built_again, setup, unit_db_teardown),
     };
-    return cmocka_run_group_tests_name("migrate", tests, setup, teardown);
+    return cmocka_run_group_tests_name("migrate", tests, setup, unit_db_teardown);
 }

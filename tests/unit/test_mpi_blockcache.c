@@ -8,6 +8,7 @@
 #include "../../src/modules/mpi_blockcache.h"
 #include "ids.h"
 #include "unit.h"
+#include "util.h"
 
 typedef struct seen {
     int64_t records[64];
@@ -129,14 +130,41 @@ static void create_tables(wj_conn *c)
                      DB_OK);
 }
 
+/* A database with the two tables, and two connections to it: the test's own and another
+ * writer's. */
+typedef struct {
+    unit_db *u;
+    wj_conn *mine, *other;
+} two_conns;
+
+static int two_setup(void **state)
+{
+    two_conns *t = wj_xcalloc(1, sizeof *t);
+    if (!(t->u = unit_db_open("bcache", false))) {
+        free(t);
+        return -1;
+    }
+    t->mine = db_acquire(t->u->db);
+    t->other = db_acquire(t->u->db);
+    create_tables(t->other);
+    *state = t;
+    return 0;
+}
+
+static int two_teardown(void **state)
+{
+    two_conns *t = *state;
+    db_release(t->mine);
+    db_release(t->other);
+    unit_db_close(t->u);
+    free(t);
+    return 0;
+}
+
 static void sync_follows_other_writers(void **state)
 {
-    (void)state;
-    char *path = unit_temp_db_path("bcache");
-    wj_db *db = db_open(path, 2);
-    assert_non_null(db);
-    wj_conn *mine = db_acquire(db), *other = db_acquire(db);
-    create_tables(other);
+    two_conns *t = *state;
+    wj_conn *mine = t->mine, *other = t->other;
     insert_record(other, wj_id_new(), "zhangsan|1980");
     mpi_bcache *bc = mpi_bcache_new();
     assert_true(mpi_bcache_sync(bc, mine));
@@ -155,23 +183,14 @@ static void sync_follows_other_writers(void **state)
     assert_int_equal(mpi_bcache_size(bc), 2);
     assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
     mpi_bcache_free(bc);
-    db_release(mine);
-    db_release(other);
-    db_close(db);
-    unit_temp_db_remove(path);
-    free(path);
 }
 
 /* The pipelined import: its writer notices other connections' commits by data_version
  * (its own do not move it), and the preparer's catch-up reads every commit once. */
 static void catch_up_reads_every_commit_once(void **state)
 {
-    (void)state;
-    char *path = unit_temp_db_path("bcache-catch-up");
-    wj_db *db = db_open(path, 2);
-    assert_non_null(db);
-    wj_conn *writer = db_acquire(db), *other = db_acquire(db);
-    create_tables(other);
+    two_conns *t = *state;
+    wj_conn *writer = t->mine, *other = t->other;
     int64_t v0, v1;
     assert_int_equal(db_data_version(writer, &v0), DB_OK);
     mpi_bcache *bc = mpi_bcache_new();
@@ -191,11 +210,6 @@ static void catch_up_reads_every_commit_once(void **state)
     assert_int_equal(mpi_bcache_size(bc), 2);
     assert_int_equal(lookup(bc, "zhangsan|1980", "", "", 200).n, 2);
     mpi_bcache_free(bc);
-    db_release(writer);
-    db_release(other);
-    db_close(db);
-    unit_temp_db_remove(path);
-    free(path);
 }
 
 int run_mpi_blockcache_tests(void)
@@ -204,8 +218,8 @@ int run_mpi_blockcache_tests(void)
         cmocka_unit_test(finds_by_each_key),
         cmocka_unit_test(limit_per_key),
         cmocka_unit_test(identifiers_known),
-        cmocka_unit_test(sync_follows_other_writers),
-        cmocka_unit_test(catch_up_reads_every_commit_once),
+        cmocka_unit_test_setup_teardown(sync_follows_other_writers, two_setup, two_teardown),
+        cmocka_unit_test_setup_teardown(catch_up_reads_every_commit_once, two_setup, two_teardown),
     };
     return cmocka_run_group_tests_name("mpi_blockcache", tests, NULL, NULL);
 }

@@ -12,22 +12,18 @@
 #include "../../src/modules/mpi.h"
 
 typedef struct {
-    char *path;
-    wj_db *db;
+    unit_db *u;
     wj_conn *c;
 } efix;
 
 static int setup(void **state)
 {
     efix *f = wj_xcalloc(1, sizeof *f);
-    f->path = unit_temp_db_path("eligibility");
-    f->db = db_open(f->path, 2);
-    if (!f->db || !wj_migrate(f->db, false)) {
-        free(f->path);
+    if (!(f->u = unit_db_open("eligibility", true))) {
         free(f);
         return -1;
     }
-    f->c = db_acquire(f->db);
+    f->c = db_acquire(f->u->db);
     *state = f;
     return 0;
 }
@@ -36,9 +32,7 @@ static int teardown(void **state)
 {
     efix *f = *state;
     db_release(f->c);
-    db_close(f->db);
-    unit_temp_db_remove(f->path);
-    free(f->path);
+    unit_db_close(f->u);
     free(f);
     return 0;
 }

@@ -7,6 +7,7 @@
 /* cmocka needs these before its own header. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,13 +34,16 @@ int run_mpi_eligibility_tests(void);
 char *unit_temp_db_path(const char *tag);
 void unit_temp_db_remove(const char *path);
 
-/* A cmocka setup/teardown pair: a temporary SQLite database, migrated, for one test; the
- * test's *state is its unit_db. Defined in test_main.c. */
+/* A temporary SQLite database, migrated or not (NULL when it cannot be opened), and its
+ * removal; and a cmocka setup/teardown pair giving one test a migrated one as its *state.
+ * Defined in test_main.c. */
 typedef struct wj_db wj_db;
 typedef struct unit_db {
     char *path;
     wj_db *db;
 } unit_db;
+unit_db *unit_db_open(const char *tag, bool migrated);
+void unit_db_close(unit_db *u);
 int unit_db_setup(void **state);
 int unit_db_teardown(void **state);
 
