@@ -335,6 +335,7 @@ test('a resident opens their own record and the family they act for', STEP, asyn
   const trail = page.getByTestId('person-audit-table');
   await trail.waitFor();
   assert.deepEqual(await trail.getByRole('columnheader').allTextContents(), ['时间', '用户', '操作', '结果']);
+  await trail.getByText('查看档案').first().waitFor(); // her read of her own record, in words
   const family = page.getByTestId('family-table');
   await family.waitFor();
   assert.ok((await family.getByText('可代办').count()) >= 2, 'the child and the mother she manages');

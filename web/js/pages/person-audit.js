@@ -12,6 +12,7 @@ const ACTIONS = {
   'GET /api/v1/persons': ['查询人员', 'Search persons'],
   'POST /api/v1/persons/search': ['查询人员', 'Search persons'],
   'GET /api/v1/persons/{id}': ['查看档案', 'Open the record'],
+  'GET /api/v1/persons/{id}/audit': ['查看审计记录', 'Read the audit trail'],
   'PATCH /api/v1/persons/{id}': ['修改档案', 'Edit the record'],
   'POST /api/v1/persons/{id}/identifiers': ['添加证件', 'Add an identifier'],
   'DELETE /api/v1/persons/{id}/identifiers/{iid}': ['删除证件', 'Remove an identifier'],
