@@ -10,7 +10,9 @@
 #               /api/v1/persons?identifier=id_card|N as the demo commission admin; p50 and
 #               p99, first with every client sending its next request as soon as it has an
 #               answer (saturation: the latency is the queue, 32 / throughput), then with
-#               each client pausing --pause ms between requests (a stated load).
+#               each client pausing --pause ms between requests (a stated load); last,
+#               nginx serving one answer as a static file to the same wrk (bench/http),
+#               the floor of this machine at that concurrency.
 set -euo pipefail
 
 usage() {
@@ -134,6 +136,11 @@ if has_step resolve; then
   # share database pages and flatter the figures. Seeded, so runs ask the same sequence.
   awk -F, 'NR > 1 && $8 != "" { print $8 }' "$work/import.csv" \
     | shuf --random-source=<(yes "$seed") >"$work/ids.txt"
+  # This host pages out file pages nobody touched for a minute (DAMON, `pageout` scheme),
+  # so a database imported a while ago would be read back from disk during the run. A
+  # server that has been answering for a minute has its pages in memory: read the files
+  # once, as that server would have.
+  case "$idb" in postgresql*) ;; *) cat "$idb" "$idb-wal" >/dev/null 2>&1 || true ;; esac
   ./weijian serve --db "$idb" --listen 127.0.0.1:0 2>"$work/server.log" &
   server_pid=$!
   port=""
@@ -159,4 +166,13 @@ if has_step resolve; then
   echo "== resolve by identifier ($(backend "$idb"), $(wc -l <"$work/ids.txt") ID numbers in random order, 32 connections, $duration each)"
   resolve_run 0 "saturation (each client sends again at once)"
   [ "$pause" = 0 ] || resolve_run "$pause" "paced (each client pauses $pause ms between requests)"
+  # The machine's floor, in the same run: nginx serving one answer's bytes as a static file
+  # to the same wrk (2 threads, 32 connections that never pause), after this server
+  # answering that one lookup again and again. What no server here can beat.
+  if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+    echo "   reference, one ID number asked again and again, saturation (bench/http/run.sh):"
+    bench/http/run.sh --url "http://127.0.0.1:$port/api/v1/persons?identifier=id_card%7C$first" \
+      --token "$token" --pid "$server_pid" --duration "$duration" 2>"$work/reference.txt" \
+      | grep -E '^(weijian|nginx) ' | sed 's/^/     /'
+  fi
 fi
