@@ -69,16 +69,20 @@ static bool load_users(wj_conn *c)
 
 int cmd_demo(int argc, char **argv)
 {
-    const char *help = "usage: weijian demo [--db PATH|URL] [--residents N]\n\n"
+    const char *help = "usage: weijian demo [--db PATH|URL] [--residents N] [--truth FILE]\n\n"
                        "Creates the schema if needed and loads the demo city (演示数据): areas, facilities,\n"
                        "persons and one account per role, then prints the logins. Running it again on a\n"
                        "database that already has the demo only prints the logins.\n\n"
                        "  --residents N   generated residents registered at the demo hospitals, with\n"
                        "                  duplicates for the review queue (default $WEIJIAN_DEMO_RESIDENTS,\n"
-                       "                  else 100000; 0 for none). $WEIJIAN_DEMO_TRUTH names a file for\n"
-                       "                  their ground truth (docs/mpi.md, \"Demo and benchmark\").\n";
+                       "                  else 100000; 0 for none)\n"
+                       "  --truth FILE    write their ground truth to FILE: line,truth_id, the real person\n"
+                       "                  behind each generated registration (default $WEIJIAN_DEMO_TRUTH,\n"
+                       "                  else none; `make run` keeps it in var/demo-truth.csv). See\n"
+                       "                  docs/mpi.md, \"Demo and benchmark\".\n";
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
                                          {"residents", required_argument, 0, 'r'},
+                                         {"truth", required_argument, 0, 't'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *dbflag = NULL;
@@ -96,6 +100,7 @@ int cmd_demo(int argc, char **argv)
             }
             setenv("WEIJIAN_DEMO_RESIDENTS", optarg, 1); /* what mpi_demo reads */
             break;
+        case 't': setenv("WEIJIAN_DEMO_TRUTH", optarg, 1); break; /* what mpi_demo reads */
         case 'h': fputs(help, stdout); return 0;
         default: fputs(help, stderr); return 2;
         }

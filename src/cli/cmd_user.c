@@ -6,6 +6,7 @@
 
 #include "../modules/areas.h"
 #include "../modules/facilities.h"
+#include "../modules/mpi.h"
 #include "cli.h"
 #include "ids.h"
 #include "users.h"
@@ -89,6 +90,10 @@ static int add(int argc, char **argv)
     }
     if (fid && !facilities_exists(c, fid)) {
         fprintf(stderr, "weijian user add: no facility has id %s\n", facility);
+        goto out;
+    }
+    if (pid && mpi_resolve(c, pid) <= 0) {
+        fprintf(stderr, "weijian user add: no person has id %s\n", person);
         goto out;
     }
     uid = wj_user_create(c, username, name ? name : username, pw, &taken);

@@ -329,13 +329,18 @@ static void identifier_add(wj_req *r)
         wj_fail_store(r, &e, "identifier input");
         return;
     }
+    /* The number encodes a birth date and a sex: the person's must be the same, and the
+     * error names the person's field that disagrees, as a registration's would. */
     mpi_person p;
-    if (idc.number[0] && mpi_person_find(r->conn, id, &p) &&
-        (strcmp(p.birth_date, idc.birth_date) != 0 || strcmp(p.sex, idc.sex) != 0)) {
-        bool bd = strcmp(p.birth_date, idc.birth_date) != 0;
-        wj_fail(r, 422, "invalid_value", "value", "the ID number gives the %s %s, the person's is %s",
-                bd ? "birth date" : "sex", bd ? idc.birth_date : idc.sex, bd ? p.birth_date : p.sex);
-        return;
+    if (idc.number[0] && mpi_person_find(r->conn, id, &p)) {
+        bool bd = p.birth_date[0] && strcmp(p.birth_date, idc.birth_date) != 0;
+        bool sx = strcmp(p.sex, "unknown") != 0 && strcmp(p.sex, idc.sex) != 0;
+        if (bd || sx) {
+            wj_fail(r, 422, "invalid_value", bd ? "birth_date" : "sex",
+                    "the ID number gives the %s %s, the person's is %s", bd ? "birth date" : "sex",
+                    bd ? idc.birth_date : idc.sex, bd ? p.birth_date : p.sex);
+            return;
+        }
     }
     int64_t iid = mpi_identifier_add(r->conn, id, &ident, r->who->user_id, &e);
     if (!iid) {
@@ -696,7 +701,29 @@ static bool parse_identifier_param(wj_req *r, const char *v, const char *issuer,
         wj_fail(r, 400, "invalid_parameter", "issuer", "issuer is a facility id");
         return false;
     }
+    /* Every hospital numbers its own cards: a number alone names a card of none of them. */
+    if (!issuer && strcmp(out->type, "hospital_card") == 0) {
+        wj_fail(r, 400, "invalid_parameter", "issuer", "a hospital_card is looked up with its issuer (the facility id)");
+        return false;
+    }
     return true;
+}
+
+/* The body's {"type","value","issuer"} identifier; false after answering 422 naming
+ * identifier.value or identifier.issuer. */
+static bool parse_identifier_body(wj_req *r, const json_t *id, mpi_ident *out)
+{
+    char joined[100];
+    snprintf(joined, sizeof joined, "%s|%s", json_string_value(json_object_get(id, "type")),
+             json_string_value(json_object_get(id, "value")));
+    if (parse_identifier_param(r, joined, json_string_value(json_object_get(id, "issuer")), out))
+        return true;
+    bool issuer = strcmp(r->err.field, "issuer") == 0;
+    char message[sizeof r->err.message];
+    snprintf(message, sizeof message, "%s", issuer ? r->err.message : "not a valid identifier");
+    wj_error_clear(&r->err);
+    wj_fail(r, 422, "invalid_value", issuer ? "identifier.issuer" : "identifier.value", "%s", message);
+    return false;
 }
 
 static void list(wj_req *r)
@@ -750,14 +777,8 @@ static void search_post(wj_req *r)
                 .birth_date = json_string_value(json_object_get(b, "birth_date")),
                 .phone = json_string_value(json_object_get(b, "phone"))};
     if (id) {
-        char joined[100];
-        snprintf(joined, sizeof joined, "%s|%s", json_string_value(json_object_get(id, "type")),
-                 json_string_value(json_object_get(id, "value")));
-        if (!parse_identifier_param(r, joined, json_string_value(json_object_get(id, "issuer")), &s.ident)) {
-            wj_error_clear(&r->err);
-            wj_fail(r, 422, "invalid_value", "identifier.value", "not a valid identifier");
+        if (!parse_identifier_body(r, id, &s.ident))
             return;
-        }
         s.has_ident = true;
     }
     if (!s.has_ident && !s.phone && !s.name) {
@@ -825,16 +846,9 @@ static const wj_schema glass_find_schema = {"BreakGlassByIdentifier", glass_find
 
 static void break_glass_find(wj_req *r)
 {
-    const json_t *id = json_object_get(r->body, "identifier");
-    char joined[100];
     mpi_ident ident;
-    snprintf(joined, sizeof joined, "%s|%s", json_string_value(json_object_get(id, "type")),
-             json_string_value(json_object_get(id, "value")));
-    if (!parse_identifier_param(r, joined, json_string_value(json_object_get(id, "issuer")), &ident)) {
-        wj_error_clear(&r->err);
-        wj_fail(r, 422, "invalid_value", "identifier.value", "not a valid identifier");
+    if (!parse_identifier_body(r, json_object_get(r->body, "identifier"), &ident))
         return;
-    }
     int64_t person = mpi_find_by_identifier(wj_db_conn(r), ident.type, ident.issuer, ident.value);
     if (!person) {
         wj_fail(r, 404, "not_found", "identifier", "nobody holds this identifier");

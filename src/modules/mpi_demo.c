@@ -133,6 +133,8 @@ static bool residents(wj_conn *c, long count, const mpi_gen_places *pl)
     ok = fclose(out) == 0 && ok;
     if (truth)
         ok = fclose(truth) == 0 && ok;
+    if (ok && truth)
+        fprintf(stderr, "demo: the ground truth of the generated residents is in %s\n", truth_path);
     if (!ok) {
         fprintf(stderr, "mpi demo: generating residents failed: %s\n", err);
         free(csv);

@@ -532,9 +532,36 @@ static bool identifiers_insert(wj_conn *c, int64_t record, int64_t person, const
     return true;
 }
 
+/* A number one facility hands out (its card, a newborn's temporary number) rather than a
+ * document issued once in the country: two facilities' numbers can collide, and a desk
+ * can mistype one into another patient's. */
+static bool local_number(const char *type)
+{
+    return strcmp(type, "hospital_card") == 0 || strcmp(type, "temporary") == 0;
+}
+
+/* Whether a source record of `person`, or the person itself (an edited name), carries the
+ * record's name: the same simplified key or the same toneless pinyin. -1 on a database
+ * error. */
+static int name_agrees(wj_conn *c, int64_t person, const mpi_keys *k)
+{
+    db_rows *rows;
+    if (db_query(c,
+                 "SELECT CASE WHEN EXISTS (SELECT 1 FROM mpi_records WHERE person_id = ? AND (name_key = ? OR "
+                 "pinyin = ?)) OR EXISTS (SELECT 1 FROM persons WHERE id = ? AND (name_key = ? OR pinyin = ?)) "
+                 "THEN 1 ELSE 0 END",
+                 DBP(DB_I(person), DB_S(k->name), DB_S(k->pinyin), DB_I(person), DB_S(k->name), DB_S(k->pinyin)),
+                 &rows) != DB_OK)
+        return -1;
+    int agrees = db_int(rows, 0, 0) != 0;
+    db_rows_free(rows);
+    return agrees;
+}
+
 /* The person the record's identifiers already belong to (0: none). 409 when they belong
  * to two persons, or when that person's sex or birth date disagree with the record, or
- * it holds another ID number. -1 with `e` set. holders[i] receives the holder of each.
+ * it holds another ID number, or when only local numbers are shared and the names
+ * differ. -1 with `e` set. holders[i] receives the holder of each.
  * `may_hold` (NULL: ask the database of each) tells which a bulk import's memory knows;
  * the others are certainly free. */
 static int64_t identifier_person(wj_conn *c, const bool *may_hold, const mpi_input *in, const mpi_keys *k,
@@ -542,11 +569,14 @@ static int64_t identifier_person(wj_conn *c, const bool *may_hold, const mpi_inp
 {
     int64_t held = 0;
     int first = -1;
+    bool only_local = true;
     for (int i = 0; i < in->nids; i++) {
         bool unknown = may_hold && !may_hold[i];
         int64_t p = holders[i] = unknown ? 0 : mpi_identifier_holder(c, &in->ids[i]);
         if (p < 0)
             return -1;
+        if (p && !local_number(in->ids[i].type))
+            only_local = false;
         if (p && held && p != held) {
             char field[40];
             snprintf(field, sizeof field, "identifiers[%d].value", i);
@@ -572,6 +602,14 @@ static int64_t identifier_person(wj_conn *c, const bool *may_hold, const mpi_inp
                        : p.birth_date[0] && strcmp(p.birth_date, in->birth_date) != 0 ? "birth_date"
                        : idcard[0] && k->id_card[0] && strcmp(idcard, k->id_card) != 0 ? "id_card"
                                                                                        : NULL;
+    if (!what && only_local) {
+        int agrees = name_agrees(c, held, k);
+        if (agrees < 0) {
+            json_decref(d);
+            return -1;
+        }
+        what = agrees ? NULL : "name";
+    }
     if (what) {
         json_object_set_new(d, "field_in_conflict", json_string(what));
         wj_error_set(e, 409, "conflict", field, "this identifier belongs to a person whose %s differs", what);
@@ -958,13 +996,20 @@ int64_t mpi_identifier_add(wj_conn *c, int64_t person, const mpi_ident *id, int6
     int64_t record = rows->nrows ? db_int(rows, 0, 0) : 0;
     db_rows_free(rows);
     int64_t iid = wj_id_new();
-    if (!record || db_exec(c,
-                           "INSERT INTO person_identifiers (id, record_id, person_id, type, issuer, value, created_at, "
-                           "created_by) VALUES (?,?,?,?,?,?,?,?)",
-                           DBP(DB_I(iid), DB_I(record), DB_I(person), DB_S(id->type), DB_I(id->issuer),
-                               DB_S(id->value), DB_I(wj_now_ms()), by ? DB_I(by) : DB_NULL),
-                           NULL) != DB_OK ||
-        !mpi_person_touch(c, person))
+    db_status st = !record ? DB_ERROR
+                           : db_exec(c,
+                                     "INSERT INTO person_identifiers (id, record_id, person_id, type, issuer, value, "
+                                     "created_at, created_by) VALUES (?,?,?,?,?,?,?,?)",
+                                     DBP(DB_I(iid), DB_I(record), DB_I(person), DB_S(id->type), DB_I(id->issuer),
+                                         DB_S(id->value), DB_I(wj_now_ms()), by ? DB_I(by) : DB_NULL),
+                                     NULL);
+    if (st == DB_CONFLICT) {
+        /* Another transaction (PostgreSQL lets two run at once) took the number after the
+         * lookup above. */
+        wj_error_set(e, 409, "conflict", "value", "this identifier belongs to another person");
+        return 0;
+    }
+    if (st != DB_OK || !mpi_person_touch(c, person))
         return mpi_db_fail(e, "identifier add"), 0;
     return iid;
 }

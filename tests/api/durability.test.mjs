@@ -290,7 +290,13 @@ describe('CLI', () => {
       const noFac = await add(['--username', 'sun', '--role', 'clinician', '--facility', '12345', '--password-stdin'], 'a-long-password\n');
       assert.equal(noFac.code, 1);
       assert.match(noFac.stderr, /no facility/);
-      assert.equal(await sql(db.url, "SELECT COUNT(*) FROM users WHERE username IN ('wang', 'zhao', 'sun')"), '0');
+      const noPerson = await add(['--username', 'qian', '--role', 'resident', '--person', '12345', '--password-stdin'], 'a-long-password\n');
+      assert.equal(noPerson.code, 1);
+      assert.match(noPerson.stderr, /no person has id 12345/);
+      const someone = await sql(db.url, 'SELECT MIN(id) FROM persons');
+      const resident = await add(['--username', 'zhou', '--role', 'resident', '--person', someone, '--password-stdin'], 'a-long-password\n');
+      assert.equal(resident.code, 0, resident.stderr);
+      assert.equal(await sql(db.url, "SELECT COUNT(*) FROM users WHERE username IN ('wang', 'zhao', 'sun', 'qian')"), '0');
     } finally {
       await db.drop();
     }

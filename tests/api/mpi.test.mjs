@@ -268,6 +268,12 @@ describe('mpi', () => {
       assert.deepEqual(withIssuer.json.items.map((x) => x.id), [pid]);
       const otherIssuer = await srv.as('admin', 'GET', `${q}&issuer=${fac[OTHER_HOSPITAL]}`);
       assert.deepEqual(otherIssuer.json.items, [], 'the same card number of another hospital is another card');
+      // Without its issuer a card number names no card: said, not answered with an empty list.
+      assertError(await srv.as('admin', 'GET', q), 400, 'invalid_parameter', 'issuer');
+      const noIssuer = await srv.as('admin', 'POST', '/api/v1/persons/search', { body: { identifier: { type: 'hospital_card', value: `JN1-${f2.n}` } } });
+      assertError(noIssuer, 422, 'invalid_value', 'identifier.issuer');
+      const glass = await srv.as('dispatcher', 'POST', '/api/v1/persons/break-glass', { body: { identifier: { type: 'hospital_card', value: `JN1-${f2.n}` }, reason: '急诊昏迷患者' } });
+      assertError(glass, 422, 'invalid_value', 'identifier.issuer');
       // An unrelated person is untouched.
       assert.deepEqual(recordIds(await doc(other.id)), [other.match.record_id]);
     });
@@ -406,6 +412,45 @@ describe('mpi', () => {
       await assertUnchanged(snap, '409 identifier conflict');
       await assertNotRegistered(body, null, '409 identifier conflict');
       assert.deepEqual((await findByIdentifier('insurance_card', card)).map((x) => x.id), [a.id]);
+    });
+
+    test('a facility\'s own number (hospital card, temporary) shared under another name: 409, not a link', async () => {
+      // Two newborns of one day, one sex, given the same temporary number by two wards (or a
+      // desk's typo): a wrong link is worse than a missed one.
+      const tmp = `T${Date.now() % 1e8}`;
+      const a = await person('admin', { name: '上官锦涛', sex: 'female', identifiers: [{ type: 'temporary', value: tmp }] });
+      const snap = await snapshot(a.id);
+      const other = fresh();
+      const body = { name: other.name, sex: 'female', birth_date: a.body.birth_date, phone: other.phone, area_code: AREA,
+        identifiers: [{ type: 'temporary', value: tmp }] };
+      assert.notEqual(other.name, a.body.name);
+      const r = await register('admin', body);
+      assertError(r, 409, 'conflict', 'identifiers[0].value');
+      assert.equal(r.json.error.details.field_in_conflict, 'name', r.text);
+      await assertUnchanged(snap, '409 local number under another name');
+      await assertNotRegistered(body, null, '409 local number under another name');
+      // The same card of the same hospital, another name: the same answer.
+      const card = `HC${Date.now() % 1e8}`;
+      const b = await person('admin', { identifiers: [{ type: 'hospital_card', value: card, issuer: fac[HOSPITAL] }] });
+      const c = fresh();
+      const cr = await register('admin', { name: c.name, sex: b.body.sex, birth_date: b.body.birth_date, area_code: AREA,
+        identifiers: [{ type: 'hospital_card', value: card, issuer: fac[HOSPITAL] }] });
+      assertError(cr, 409, 'conflict', 'identifiers[0].value');
+      assert.equal(cr.json.error.details.field_in_conflict, 'name', cr.text);
+      // The same person again, her name in traditional script: the number links her.
+      const same = await register('doctor', { name: '上官錦濤', sex: 'female', birth_date: a.body.birth_date,
+        phone: '13911112222', area_code: AREA, identifiers: [{ type: 'temporary', value: tmp }] });
+      assert.equal(same.status, 200, same.text);
+      assert.equal(same.json.match.status, 'linked');
+      assert.equal(same.json.match.rule, 'identifier');
+      assert.equal(same.json.person.id, a.id);
+      // A strong identifier still links across a changed name (a marriage, a new given name).
+      const ins = `YB${Date.now() % 1e8}N`;
+      const d = await person('admin', { identifiers: [{ type: 'insurance_card', value: ins }] });
+      const newName = await register('admin', { name: fresh().name, sex: d.body.sex, birth_date: d.body.birth_date,
+        area_code: AREA, identifiers: [{ type: 'insurance_card', value: ins }] });
+      assert.equal(newName.status, 200, newName.text);
+      assert.equal(newName.json.person.id, d.id);
     });
 
     test('malformed JSON: 400 malformed_json', async () => {
@@ -598,6 +643,13 @@ describe('mpi', () => {
       assertError(taken, 409, 'conflict');
       const bad = await srv.as('admin', 'POST', `/api/v1/persons/${a.id}/identifiers`, { body: { type: 'id_card', value: wrongCheck(idCard(a.body.birth_date, a.body.sex)) } });
       assertError(bad, 422, 'invalid_value', 'value');
+      // A valid number of another birth date, or of the other sex: the person's field is named.
+      const otherDay = idCard(a.body.birth_date === '1990-01-02' ? '1990-01-03' : '1990-01-02', a.body.sex);
+      assertError(await srv.as('admin', 'POST', `/api/v1/persons/${a.id}/identifiers`, { body: { type: 'id_card', value: otherDay } }),
+        422, 'invalid_value', 'birth_date');
+      const otherSex = idCard(a.body.birth_date, a.body.sex === 'male' ? 'female' : 'male');
+      assertError(await srv.as('admin', 'POST', `/api/v1/persons/${a.id}/identifiers`, { body: { type: 'id_card', value: otherSex } }),
+        422, 'invalid_value', 'sex');
       const noIssuer = await srv.as('admin', 'POST', `/api/v1/persons/${a.id}/identifiers`, { body: { type: 'hospital_card', value: 'H-1' } });
       assertError(noIssuer, 422, 'missing_field', 'issuer');
       await assertUnchanged(snap, 'rejected identifier adds');
