@@ -36,11 +36,14 @@ before(async () => {
     cursor = r.json.next_cursor;
   }
   assert.ok(ids[TARGET_FACILITY] && ids[OTHER_FACILITY], 'demo facilities missing');
+  // The outside resident is someone else: a person of their own, unrelated to the target.
+  const outsider = await srv.as('admin', 'POST', '/api/v1/persons', { body: freshPerson() });
+  assert.equal(outsider.status, 201, outsider.text);
   for (const role of ROLES) {
     const username = `out_${role}`;
     const scope =
       role === 'resident'
-        ? { person: '1' }
+        ? { person: outsider.json.person.id }
         : ['clinician', 'facility_staff', 'facility_admin'].includes(role)
           ? { facility: ids[OTHER_FACILITY] }
           : { area: OTHER_AREA };
